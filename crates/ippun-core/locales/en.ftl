@@ -1,0 +1,248 @@
+## ippun — English texts.
+## Every message here has a twin with the same identifier in ja.ftl.
+
+## Phases of the error catalogue
+
+phase-setup = Setup / adding a token
+phase-renewal = Renewal
+phase-correction = Password correction
+phase-lock = App lock
+phase-startup = Starting the app
+phase-any = Any time
+
+## Error catalogue: message, remedy (.remedy) and help-desk note (.helpdesk).
+
+error-A911 = The service ID, user ID or activation password is not in the expected form.
+    .remedy = Check the letters you entered against the letter from your bank, then enter them again. Half-width letters and digits only.
+    .helpdesk = Found by the app before anything is sent, so the center has no record. Usually a full-width character, a space, or a field left empty.
+
+error-A916 = This service ID and user ID are already set up in this app.
+    .remedy = You can use the token that is already there. To set it up again, delete that token first.
+    .helpdesk = The app refuses to hold the same service ID and user ID twice. No request reached the center.
+
+error-A917 = This app already holds ten tokens, the most it can hold.
+    .remedy = Delete a token you no longer use in Settings, then add the new one.
+    .helpdesk = ippun extension. The limit is ten tokens per app. No request reached the center.
+
+error-S0A1 = Setup could not be completed. The service ID is not recognised.
+    .remedy = Check the service ID in the letter from your bank and enter it again.
+    .helpdesk = The center has no service with this ID. Ask the customer to read the service ID aloud, character by character.
+
+error-S0B1 = Setup could not be completed. The service ID is wrong or not available for setup.
+    .remedy = Check the service ID in the letter from your bank. If it is correct, please contact your bank.
+    .helpdesk = The service exists but is not open for token setup (not yet started, or closed). Check the service's status in the admin console.
+
+error-S0C1 = The user ID or the activation password is wrong.
+    .remedy = Check both against the letter from your bank and enter them again. After several wrong tries the activation password is locked.
+    .helpdesk = Each wrong try counts against the activation password; after the configured number it locks (S0C4). Tell the customer how many tries remain.
+
+error-S0B4 = This user ID is already set up on another device. A token can be used on one device only.
+    .remedy = To use this device, please ask your bank to re-issue the token.
+    .helpdesk = The user has an active token. Re-issue it in the admin console; the customer then sets up again with the new activation password.
+
+error-S0B5 = This user ID is suspended, so setup cannot continue.
+    .remedy = Please contact your bank.
+    .helpdesk = The user is suspended. Resume the user only after the usual identity checks.
+
+error-S0G1 = Setup could not be completed.
+    .remedy = Check every field — service ID, user ID and activation password — and try again.
+    .helpdesk = The center refused the request without a more specific reason. Check the audit log for this user.
+
+error-S0C4 = The activation password is locked after too many wrong tries.
+    .remedy = Please ask your bank for a new activation password.
+    .helpdesk = Issue a new activation password in the admin console; this also resets the failure counter.
+
+error-S0F1 = This device's date, time or time zone appears to be wrong.
+    .remedy = Set the date, time and time zone of this device correctly (automatic time is best), then try again.
+    .helpdesk = The device clock differs from the center by more than the allowed bound. Ask the customer to compare the device clock with a reliable one, including the time zone.
+
+error-A000 = Could not connect to the authentication center.
+    .remedy = Check that this device is online, then try again.
+    .helpdesk = No connection could be made (offline, DNS, firewall or proxy). Nothing reached the center.
+
+error-A001 = The authentication center did not answer in time.
+    .remedy = Please wait a little and try again.
+    .helpdesk = Timeout during setup. If many customers report it, check the center's load.
+
+error-A002 = A secure connection to the authentication center could not be established.
+    .remedy = Check the device's date and time, and try another network. Public Wi-Fi sometimes interferes with secure connections.
+    .helpdesk = TLS or certificate failure. A wrong device clock, a proxy that inspects traffic, or an expired center certificate are the usual causes.
+
+error-A003 = The authentication center gave an unexpected answer.
+    .remedy = Please wait a little and try again.
+    .helpdesk = ippun extension. The center answered with an HTTP status the protocol does not use. Often a proxy or load balancer in between.
+
+error-A006 = The authentication center is busy or under maintenance.
+    .remedy = Please try again later.
+    .helpdesk = The center answered with a server error (5xx) or a maintenance notice.
+
+error-A007 = The answer from the authentication center could not be read.
+    .remedy = Please try again. If this keeps happening, try another network.
+    .helpdesk = The reply was not valid protocol JSON. A captive portal or proxy rewriting the answer is a common cause.
+
+error-A008 = The answer from the authentication center could not be verified.
+    .remedy = Please stop and contact your bank before trying again.
+    .helpdesk = The center's signature or key confirmation did not check out. Treat it as a possible interception until shown otherwise; note the customer's network.
+
+error-A009 = This version of the app cannot talk to the authentication center.
+    .remedy = Please update the app to the latest version.
+    .helpdesk = The center does not support the app's protocol version, or the reverse. Check the app version in the diagnostics.
+
+error-A010 = The connection broke off during setup.
+    .remedy = Please try again. It is safe to do so.
+    .helpdesk = The exchange was interrupted after the center may have acted. The token stays pending on the center and the next try completes it; it does not cause S0B4.
+
+error-A300 = Could not connect to the authentication center for renewal.
+    .remedy = Check that this device is online, then try the renewal again. Until the renewal is finished, please do not use transaction confirmation.
+    .helpdesk = No connection during renewal. The old credentials remain valid until their expiry date.
+
+error-A301 = Renewal failed: the authentication center did not answer in time.
+    .remedy = Please try the renewal again. Until it is finished, please do not use transaction confirmation.
+    .helpdesk = Timeout during renewal. The token keeps its current key until renewal succeeds.
+
+error-A302 = Renewal failed: a secure connection could not be established.
+    .remedy = Check the device's date and time, try another network, and renew again. Until then, please do not use transaction confirmation.
+    .helpdesk = TLS or certificate failure during renewal; see A002 for the usual causes.
+
+error-A303 = Renewal failed: the authentication center gave an unexpected answer.
+    .remedy = Please try the renewal again later. Until it is finished, please do not use transaction confirmation.
+    .helpdesk = Unexpected HTTP status during renewal, often from a proxy in between.
+
+error-A306 = Renewal failed: the authentication center is busy or under maintenance.
+    .remedy = Please try the renewal again later. Until it is finished, please do not use transaction confirmation.
+    .helpdesk = Server error (5xx) or maintenance during renewal.
+
+error-A307 = Renewal failed: the answer from the authentication center could not be read.
+    .remedy = Please try the renewal again. Until it is finished, please do not use transaction confirmation.
+    .helpdesk = Malformed reply during renewal; see A007.
+
+error-A308 = Renewal failed: the answer from the authentication center could not be verified.
+    .remedy = Please contact your bank before trying again. Do not use transaction confirmation until the renewal is finished.
+    .helpdesk = Signature or key confirmation failure during renewal; treat as a possible interception. The old key stays in use.
+
+error-A309 = Renewal failed: this version of the app cannot talk to the authentication center.
+    .remedy = Please update the app, then renew again. Until then, please do not use transaction confirmation.
+    .helpdesk = Protocol version mismatch during renewal.
+
+error-A310 = The connection broke off during renewal.
+    .remedy = Please try the renewal again. It is safe to do so. Until it is finished, please do not use transaction confirmation.
+    .helpdesk = Interrupted after the center may have acted. The center keeps the old key valid until the app confirms the new one, so a retry is safe.
+
+error-S3B3 = Renewal is not possible: the initial setup after your application has not been completed.
+    .remedy = Please complete the initial setup first, or contact your bank.
+    .helpdesk = The center has no completed setup for this user since the latest application. Check the user's token state in the admin console.
+
+error-S3B5 = Renewal is not possible: this user ID is suspended.
+    .remedy = Please contact your bank.
+    .helpdesk = The user is suspended. Resume the user after the usual checks, then the customer renews.
+
+error-S3E4 = Renewal is not possible at this time: it is outside the renewal period.
+    .remedy = Check this device's date, time and time zone. Renewal opens 180 days before the expiry date.
+    .helpdesk = The center considers the token outside its renewal window. A wrong device date is the usual cause; compare with the expiry date in the admin console.
+
+error-S3D3 = Renewal is not possible while transaction confirmation is being started.
+    .remedy = Please finish starting transaction confirmation, then renew.
+    .helpdesk = A transaction-confirmation start is pending for this user. It must be completed or cancelled before renewal.
+
+error-S3D4 = Renewal is not possible while transactions are waiting for your confirmation.
+    .remedy = Please approve or reject the waiting transactions first, then renew.
+    .helpdesk = The user has outstanding transaction confirmations. List them in the admin console.
+
+error-A400 = Could not connect to the authentication center for the correction.
+    .remedy = Check that this device is online, then run the correction again.
+    .helpdesk = No connection during password correction.
+
+error-A401 = The correction failed because of a communication problem.
+    .remedy = Please wait a little and run the correction again.
+    .helpdesk = Transport failure during correction: timeout, TLS, server error or interruption. Running it again is safe.
+
+error-A403 = The correction failed: the answer from the authentication center was not as expected.
+    .remedy = Please run the correction again later. If it keeps failing, update the app or contact your bank.
+    .helpdesk = Reply failure during correction: unexpected status, unreadable reply, bad signature or version mismatch. The diagnostics show the app version.
+
+error-S4E3 = The correction is not possible because the token has expired.
+    .remedy = Please renew the token first, then run the correction.
+    .helpdesk = Correction is refused for an expired token. If renewal is no longer possible, the token must be re-issued.
+
+error-S4F1 = The device clock is too far off to be corrected.
+    .remedy = Set this device's date, time and time zone correctly (automatic time is best), then run the correction again.
+    .helpdesk = ippun extension. No OTP matched within the center's search bound (24 hours by default). Almost always a wrong time zone or date.
+
+error-A914 = The lock code is not correct.
+    .remedy = Enter the lock code again. If you have forgotten it, the tokens must be deleted and issued again by your bank.
+    .helpdesk = A lock code cannot be recovered or reset by the bank. Repeated wrong codes make the app wait longer between tries.
+
+error-A915 = Too many wrong lock codes. Please wait before trying again.
+    .remedy = Wait until the countdown ends, then enter the lock code again.
+    .helpdesk = ippun extension. The waiting time grows with each wrong code and persists when the app is restarted. The tokens are never deleted because of wrong codes.
+
+error-A998 = The tokens in this app belong to another device.
+    .remedy = Tokens cannot be moved between devices. Please ask your bank to re-issue them for this device.
+    .helpdesk = The token data was copied from another device (backup restore or device change); the device key does not match. The data file is kept untouched. Re-issue the tokens.
+
+error-A996 = The app's token data is damaged and cannot be read.
+    .remedy = Please contact your bank. The damaged data is kept; you may start over, and the tokens will then need to be issued again.
+    .helpdesk = ippun extension. The data file failed its integrity check (disk error or an edited file). It is never overwritten; starting over keeps a copy.
+
+error-A997 = ippun is already running and using the token data.
+    .remedy = Switch to the open ippun window, or close it and start again.
+    .helpdesk = ippun extension. Only one running app may use the token data at a time.
+
+error-A995 = The token data was saved by a newer version of ippun.
+    .remedy = Please update ippun to the latest version.
+    .helpdesk = ippun extension. The data format is newer than this app understands; the data is left untouched. Check the app version in the diagnostics.
+
+error-A9EX = The app ran out of memory.
+    .remedy = Close other apps and start ippun again.
+    .helpdesk = Out of memory. If it happens on a normal machine, send the diagnostics to the developers.
+
+error-A999 = An unexpected error occurred.
+    .remedy = Please restart the app and try again. If it happens again, contact your bank with the diagnostics.
+    .helpdesk = An error the catalogue does not cover. Ask for the copied diagnostics and pass them on to the developers.
+
+## Command line
+
+cli-no-command = The desktop window is not part of this build yet. Please use one of the commands listed above.
+
+## Command line: ippun explain
+
+explain-line = { $label }: { $value }
+explain-phase = Phase
+explain-message = Message
+explain-remedy = What to do
+explain-retry = Trying again can help
+explain-helpdesk = Help desk
+explain-origin = Source
+explain-yes = yes
+explain-no = no
+explain-origin-manual = bank manual
+explain-origin-extension = ippun extension
+explain-unknown = { $code } is not an ippun error code.
+explain-did-you-mean = Did you mean: { $codes }?
+explain-see-all = Run “ippun explain --all” to see every code.
+explain-header-code = Code
+explain-header-phase = Phase
+explain-header-message = Message
+
+## Input errors (command line and forms)
+
+input-empty-secret = The secret is empty.
+input-base32-character = The secret is not valid base32: character { $position } is not one of A–Z or 2–7 (spaces, hyphens and a trailing “=” are allowed).
+input-base32-length = The secret is not valid base32: { $symbols } characters cannot make whole bytes.
+input-hex = The secret is not valid hexadecimal (an even number of 0–9 and a–f).
+input-digits = The number of digits must be 6, 7 or 8, not “{ $value }”.
+input-period = The period must be a whole number of seconds, at least 1, not “{ $value }”.
+input-algorithm = Unknown algorithm “{ $value }”. Use sha1, sha256 or sha512.
+input-time = Cannot read the time “{ $value }”. Give Unix seconds (e.g. 59) or RFC 3339 (e.g. 2026-11-24T09:00:00+09:00).
+input-time-before-epoch = The time “{ $value }” is before 1970-01-01T00:00:00Z.
+input-counter = The counter must be a whole number from 0 to 18446744073709551615, not “{ $value }”.
+input-time-out-of-range = The time is too far in the future to compute a code.
+input-nothing-to-generate = Nothing to generate: give at least one time (TOTP) or counter (HOTP), and at least one secret.
+
+## Command line: ippun vectors
+
+vectors-summary = { $passed } passed, { $failed } failed
+vectors-mismatch = MISMATCH { $name }: { $field } expected { $expected }, got { $actual }
+vectors-invalid = INVALID { $name }: { $reason }
+vectors-file-error = Cannot use the vectors file { $path }: { $reason }
+vectors-written = Wrote { $count } vectors to { $path }.

@@ -1,0 +1,17 @@
+//! ippun core: the OTP engine, the error catalogue, the injectable clock,
+//! user-facing texts and the test-vector format.
+//!
+//! This crate has no GUI and no network runtime.
+
+pub mod clock;
+pub mod error;
+pub mod i18n;
+pub mod input;
+pub mod otp;
+pub mod vectors;
+
+pub use clock::{Clock, FixedClock, OffsetClock, SteppingClock, SystemClock};
+pub use error::{CommFailure, Error, ErrorCode, NetPhase, Origin, Phase};
+pub use i18n::Lang;
+pub use input::{InputError, SecretKey};
+pub use otp::{Algorithm, Code, CodeAt, Digits, Hotp, OtpParams, Period, Totp};

@@ -1,0 +1,149 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ippun_core::Lang;
+
+/// ippun (一分) — one-time-password token for internet banking.
+#[derive(Debug, Parser)]
+#[command(name = "ippun", version, propagate_version = true)]
+pub struct Cli {
+    /// Language of messages: ja or en (default: from the system locale).
+    #[arg(long, global = true, value_name = "ja|en")]
+    pub lang: Option<Lang>,
+
+    /// Run as if the clock read this time (QA only): Unix seconds or RFC 3339.
+    /// Time keeps moving forward from there.
+    #[arg(
+        long,
+        global = true,
+        value_name = "UNIX|RFC3339",
+        allow_hyphen_values = true
+    )]
+    pub fake_time: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the one-time password for any secret, time and algorithm.
+    Otp(OtpArgs),
+    /// Check or write test-vector files.
+    #[command(subcommand)]
+    Vectors(VectorsCommand),
+    /// Explain an error code: meaning, remedy and help-desk notes.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OtpArgs {
+    /// The secret in base32 ("-" reads it from standard input).
+    #[arg(long, value_name = "BASE32", required_unless_present = "secret_hex")]
+    pub secret: Option<String>,
+    /// The secret in hexadecimal, as the RFCs print their seeds.
+    #[arg(long, value_name = "HEX", conflicts_with = "secret")]
+    pub secret_hex: Option<String>,
+    /// The time: Unix seconds or RFC 3339 (default: now).
+    #[arg(long, value_name = "UNIX|RFC3339", allow_hyphen_values = true)]
+    pub time: Option<String>,
+    /// Compute HOTP for this counter instead of TOTP (RFC 4226).
+    #[arg(long, value_name = "N", conflicts_with_all = ["time", "period"], allow_hyphen_values = true)]
+    pub counter: Option<String>,
+    /// Number of digits: 6, 7 or 8.
+    #[arg(
+        long,
+        default_value = "6",
+        value_name = "6|7|8",
+        allow_hyphen_values = true
+    )]
+    pub digits: String,
+    /// HMAC hash: sha1, sha256 or sha512.
+    #[arg(long, default_value = "sha1", value_name = "sha1|sha256|sha512")]
+    pub algorithm: String,
+    /// Time step in seconds.
+    #[arg(
+        long,
+        default_value = "60",
+        value_name = "SECONDS",
+        allow_hyphen_values = true
+    )]
+    pub period: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VectorsCommand {
+    /// Check every vector in FILE and list the mismatches.
+    /// Exit status 1 when any vector fails.
+    Check {
+        /// A vectors file (TOML, format described in the README).
+        file: PathBuf,
+    },
+    /// Write vectors in the same format: every combination of the given
+    /// secrets, algorithms, digits and times (or counters).
+    Generate(Box<GenerateArgs>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Totp,
+    Hotp,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// TOTP (time-based) or HOTP (counter-based).
+    #[arg(long, value_enum, default_value = "totp")]
+    pub kind: KindArg,
+    /// A secret in base32; may be repeated.
+    #[arg(long, value_name = "BASE32", required_unless_present = "secret_hex")]
+    pub secret: Vec<String>,
+    /// A secret in hexadecimal; may be repeated.
+    #[arg(long, value_name = "HEX")]
+    pub secret_hex: Vec<String>,
+    /// Hashes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "sha1")]
+    pub algorithm: Vec<String>,
+    /// Digit counts, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "6")]
+    pub digits: Vec<String>,
+    /// Time step in seconds.
+    #[arg(long, default_value = "60")]
+    pub period: String,
+    /// Times, comma-separated: Unix seconds or RFC 3339 (TOTP).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub time: Vec<String>,
+    /// Counters, comma-separated (HOTP).
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub counter: Vec<String>,
+    /// Also write the HMAC and the truncated value of each vector.
+    #[arg(long)]
+    pub trace: bool,
+    /// Start of each vector's name.
+    #[arg(long, default_value = "ippun")]
+    pub name: String,
+    /// Text for each vector's `source` field.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Comment lines for the top of the file.
+    #[arg(long)]
+    pub header: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The code a customer reads out, e.g. S0C1 (any case).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub code: Option<String>,
+    /// List every code.
+    #[arg(long)]
+    pub all: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
