@@ -13,6 +13,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "ja|en")]
     pub lang: Option<Lang>,
 
+    /// Data folder (default: `IPPUN_HOME`, else the per-user data folder).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
     /// Run as if the clock read this time (QA only): Unix seconds or RFC 3339.
     /// Time keeps moving forward from there.
     #[arg(
@@ -36,6 +40,65 @@ pub enum Command {
     Vectors(VectorsCommand),
     /// Explain an error code: meaning, remedy and help-desk notes.
     Explain(ExplainArgs),
+    /// List, delete or rename tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the current (or next) code of a token.
+    Code(CodeArgs),
+    /// Turn app lock on or off, or change its code (codes from standard input).
+    #[command(subcommand)]
+    Lock(LockCommand),
+    /// Put the token data aside (kept as a copy) and start with none.
+    StartOver {
+        /// Confirm.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// List the tokens: name, serial, expiry, state. Never shows secrets.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a token by its display name.
+    Delete {
+        /// The display name.
+        name: String,
+        /// Delete without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Set the display-name suffix of a token ("" for the plain service name).
+    Rename {
+        /// The current display name.
+        name: String,
+        /// The new suffix.
+        #[arg(allow_hyphen_values = true)]
+        suffix: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CodeArgs {
+    /// The token's display name (may be left out when there is only one).
+    pub name: Option<String>,
+    /// The code of the next step instead of the current one.
+    #[arg(long)]
+    pub next: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LockCommand {
+    /// Turn app lock on: the new code twice, one per line.
+    Set,
+    /// Change the code: the current code, then the new code twice.
+    Change,
+    /// Turn app lock off: the current code.
+    Off,
 }
 
 #[derive(Debug, Args)]

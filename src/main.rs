@@ -18,8 +18,26 @@ pub enum Failure {
     Usage(String),
     /// A check ran and found problems (already reported): exit status 1.
     CheckFailed,
+    /// A catalogue error: exit status 1, `CODE: message` on stderr (or the
+    /// JSON form with `json`).
+    Catalogue {
+        error: ippun_core::Error,
+        json: bool,
+    },
     /// Writing the output failed.
     Io(io::Error),
+}
+
+impl From<ippun_core::ErrorCode> for Failure {
+    fn from(code: ippun_core::ErrorCode) -> Self {
+        ippun_core::Error::new(code).into()
+    }
+}
+
+impl From<ippun_core::Error> for Failure {
+    fn from(error: ippun_core::Error) -> Self {
+        Self::Catalogue { error, json: false }
+    }
 }
 
 impl From<io::Error> for Failure {
@@ -41,6 +59,16 @@ fn main() -> ExitCode {
     match run(cli, lang) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::CheckFailed) => ExitCode::from(1),
+        Err(Failure::Catalogue { error, json }) => {
+            let mut err = io::stderr().lock();
+            if json {
+                let _ = writeln!(err, "{}", error.to_json(lang));
+            } else {
+                let _ = writeln!(err, "{}", error.line(lang));
+                let _ = writeln!(err, "{}", error.code().remedy(lang));
+            }
+            ExitCode::from(1)
+        }
         Err(Failure::Usage(msg)) => {
             let _ = writeln!(io::stderr().lock(), "ippun: {msg}");
             ExitCode::from(2)
@@ -65,6 +93,24 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
         Some(Command::Otp(args)) => commands::otp::run(&args, &clock, lang),
         Some(Command::Vectors(cmd)) => commands::vectors::run(&cmd, lang),
         Some(Command::Explain(args)) => commands::explain::run(&args, lang),
+        Some(Command::Token(cmd)) => {
+            let json = matches!(cmd, cli::TokenCommand::List { json: true });
+            commands::tokens::run(&cmd, &commands::Ctx::new(cli.home, lang, &clock)?).map_err(|f| {
+                match f {
+                    Failure::Catalogue { error, .. } => Failure::Catalogue { error, json },
+                    other => other,
+                }
+            })
+        }
+        Some(Command::Code(args)) => {
+            commands::tokens::code(&args, &commands::Ctx::new(cli.home, lang, &clock)?)
+        }
+        Some(Command::Lock(cmd)) => {
+            commands::lock::run(&cmd, &commands::Ctx::new(cli.home, lang, &clock)?)
+        }
+        Some(Command::StartOver { yes }) => {
+            commands::lock::start_over(yes, &commands::Ctx::new(cli.home, lang, &clock)?)
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! The command-line contract of SPEC §9 for `otp` and `explain`.
 
+#![allow(clippy::unwrap_used)] // tests: a failed step should panic
+
 mod common;
 
 use std::io::{BufRead, BufReader};

@@ -1,5 +1,7 @@
 //! `ippun vectors check|generate` on the repository's vector files.
 
+#![allow(clippy::unwrap_used)] // tests: a failed step should panic
+
 mod common;
 
 use std::fs;

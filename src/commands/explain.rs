@@ -118,12 +118,12 @@ fn write_table(out: &mut impl Write, all: &[Explanation], lang: Lang) -> io::Res
 }
 
 /// `s` followed by spaces up to `width` terminal columns.
-fn pad(s: &str, width: usize) -> String {
+pub fn pad(s: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(display_width(s))))
 }
 
 /// Terminal columns of a string: CJK and full-width forms take two.
-fn display_width(s: &str) -> usize {
+pub fn display_width(s: &str) -> usize {
     s.chars()
         .map(|c| match c {
             '\u{1100}'..='\u{115f}'

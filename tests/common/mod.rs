@@ -39,7 +39,19 @@ pub fn ippun(args: &[&str]) -> Run {
 }
 
 pub fn ippun_stdin(args: &[&str], stdin: &str) -> Run {
-    let mut child = bin()
+    ippun_env(args, stdin, &[])
+}
+
+/// Runs with extra environment: `(name, Some(value))` sets, `(name, None)` removes.
+pub fn ippun_env(args: &[&str], stdin: &str, env: &[(&str, Option<&str>)]) -> Run {
+    let mut cmd = bin();
+    for (k, v) in env {
+        match v {
+            Some(v) => cmd.env(k, v),
+            None => cmd.env_remove(k),
+        };
+    }
+    let mut child = cmd
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

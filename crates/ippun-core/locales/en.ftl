@@ -192,6 +192,30 @@ error-A995 = The token data was saved by a newer version of ippun.
     .remedy = Please update ippun to the latest version.
     .helpdesk = ippun extension. The data format is newer than this app understands; the data is left untouched. Check the app version in the diagnostics.
 
+error-A918 = This display name cannot be used.
+    .remedy = Choose a name that no other token uses, up to 20 characters, without spaces at the start or end.
+    .helpdesk = ippun extension. Display names must stay unique so that each token can be told apart.
+
+error-A919 = This token has expired and its codes are no longer accepted.
+    .remedy = Delete this token, then set up a new one with the details your bank sends you.
+    .helpdesk = ippun extension. The expiry date has passed on the device clock. If the date looks wrong, check the device clock first.
+
+error-A912 = The lock code must be 1 to 32 digits.
+    .remedy = Enter digits only (0–9), at least one and at most 32.
+    .helpdesk = ippun extension. Checked in the app; nothing was changed.
+
+error-A913 = The two lock codes you entered do not match.
+    .remedy = Enter the same new lock code in both fields.
+    .helpdesk = ippun extension. Checked in the app; nothing was changed.
+
+error-A994 = The system keyring that protects your tokens cannot be reached.
+    .remedy = Sign in to your computer again or unlock the keyring, then start ippun again.
+    .helpdesk = ippun extension. The device key is kept in the OS keyring (Secret Service, Keychain or Credential Manager), which did not answer. The token data is untouched.
+
+error-A993 = The token data could not be read or saved.
+    .remedy = Check that the disk is not full and that you may write to your own folders, then try again.
+    .helpdesk = ippun extension. A file-system error (disk full, permissions, removed drive). The previous data is left as it was.
+
 error-A9EX = The app ran out of memory.
     .remedy = Close other apps and start ippun again.
     .helpdesk = Out of memory. If it happens on a normal machine, send the diagnostics to the developers.
@@ -246,3 +270,34 @@ vectors-mismatch = MISMATCH { $name }: { $field } expected { $expected }, got { 
 vectors-invalid = INVALID { $name }: { $reason }
 vectors-file-error = Cannot use the vectors file { $path }: { $reason }
 vectors-written = Wrote { $count } vectors to { $path }.
+
+## Command line: tokens, codes and app lock
+
+cli-prompt-lock-code = Lock code:
+cli-prompt-new-code = New lock code:
+cli-prompt-new-code-again = New lock code again:
+cli-lock-wait = Please wait { $seconds } seconds before the next try.
+cli-lock-set = App lock is on. If you forget the code, it cannot be recovered: the tokens must be issued again.
+cli-lock-changed = The lock code has been changed.
+cli-lock-off = App lock is off.
+cli-lock-already-on = App lock is already on. Use “ippun lock change” to change the code.
+cli-lock-already-off = App lock is not on.
+cli-no-tokens = There are no tokens yet.
+cli-no-such-token = There is no token named “{ $name }”. Names: { $names }
+cli-which-token = There are several tokens; name one of them: { $names }
+cli-delete-confirm = Delete “{ $name }”? It cannot be undone; the token would have to be issued again. Type yes to delete:
+cli-delete-needs-yes = Deleting needs confirmation: add --yes.
+cli-deleted = Deleted “{ $name }”.
+cli-all-deleted = All tokens have been deleted.
+cli-renamed = The token is now called “{ $name }”.
+cli-start-over-needs-yes = Starting over needs confirmation: add --yes. The current token data is kept as a copy.
+cli-started-over = The old token data was kept at { $path }. You can now set up tokens again.
+cli-nothing-to-start-over = There was no token data; nothing was changed.
+cli-header-name = Name
+cli-header-serial = Serial
+cli-header-expires = Expires (UTC)
+cli-header-state = State
+cli-state-pending = setup not finished
+cli-state-active = in use
+cli-state-renewal-due = renewal open ({ $days } days left)
+cli-state-expired = expired

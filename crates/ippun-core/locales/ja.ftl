@@ -192,6 +192,30 @@ error-A995 = トークンデータは新しいバージョンのippunで保存�
     .remedy = ippunを最新のバージョンに更新してください。
     .helpdesk = ippun独自のコードです。このアプリが扱えるより新しいデータ形式のため、データには手を加えていません。診断情報でアプリのバージョンを確認してください。
 
+error-A918 = この表示名は使えません。
+    .remedy = ほかのトークンと重ならない、20文字以内の名前を入力してください。先頭と末尾に空白は使えません。
+    .helpdesk = ippun独自のコードです。トークンを見分けられるよう、表示名は重複できません。
+
+error-A919 = このトークンは有効期限が切れているため、ワンタイムパスワードは使えません。
+    .remedy = このトークンを削除し、銀行から届く情報で新しいトークンを設定してください。
+    .helpdesk = ippun独自のコードです。端末の時計で有効期限を過ぎています。日付がおかしい場合は、先に端末の時計を確認してください。
+
+error-A912 = ロック解除コードは1〜32桁の数字で入力してください。
+    .remedy = 数字（0〜9）のみを、1桁以上32桁以下で入力してください。
+    .helpdesk = ippun独自のコードです。アプリ内で検出したため、何も変更されていません。
+
+error-A913 = 入力した2つのロック解除コードが一致しません。
+    .remedy = 両方の欄に同じ新しいロック解除コードを入力してください。
+    .helpdesk = ippun独自のコードです。アプリ内で検出したため、何も変更されていません。
+
+error-A994 = トークンを保護するシステムのキーリングに接続できません。
+    .remedy = コンピューターにサインインし直すか、キーリングのロックを解除してから、ippunを起動し直してください。
+    .helpdesk = ippun独自のコードです。端末の鍵はOSのキーリング（Secret Service、キーチェーン、資格情報マネージャー）に保管されていますが、応答がありませんでした。トークンのデータはそのままです。
+
+error-A993 = トークンのデータを読み込みまたは保存できませんでした。
+    .remedy = ディスクの空き容量と、ご自身のフォルダーへの書き込み権限を確認して、もう一度お試しください。
+    .helpdesk = ippun独自のコードです。ファイルシステムのエラー（容量不足、権限、ドライブの取り外しなど）です。以前のデータはそのまま残っています。
+
 error-A9EX = メモリが不足しています。
     .remedy = ほかのアプリを閉じてから、ippunを起動し直してください。
     .helpdesk = メモリ不足です。通常の端末で起きる場合は、診断情報を開発者に送ってください。
@@ -246,3 +270,34 @@ vectors-mismatch = 不一致 { $name }：{ $field } 期待値 { $expected }、�
 vectors-invalid = 無効 { $name }：{ $reason }
 vectors-file-error = テストベクターファイル { $path } を使えません：{ $reason }
 vectors-written = { $count } 件のテストベクターを { $path } に書き出しました。
+
+## コマンドライン：トークン、ワンタイムパスワード、アプリロック
+
+cli-prompt-lock-code = ロック解除コード：
+cli-prompt-new-code = 新しいロック解除コード：
+cli-prompt-new-code-again = 新しいロック解除コード（確認）：
+cli-lock-wait = 次に入力できるまで { $seconds } 秒お待ちください。
+cli-lock-set = アプリロックをオンにしました。コードを忘れると復元できず、トークンの再発行が必要になります。
+cli-lock-changed = ロック解除コードを変更しました。
+cli-lock-off = アプリロックをオフにしました。
+cli-lock-already-on = アプリロックはすでにオンです。コードを変更するには「ippun lock change」を使ってください。
+cli-lock-already-off = アプリロックはオンになっていません。
+cli-no-tokens = トークンはまだありません。
+cli-no-such-token = 「{ $name }」という名前のトークンはありません。トークン名：{ $names }
+cli-which-token = トークンが複数あります。次のいずれかの名前を指定してください：{ $names }
+cli-delete-confirm = 「{ $name }」を削除しますか？元に戻せず、トークンの再発行が必要になります。削除する場合は yes と入力してください：
+cli-delete-needs-yes = 削除には確認が必要です。--yes を付けてください。
+cli-deleted = 「{ $name }」を削除しました。
+cli-all-deleted = すべてのトークンを削除しました。
+cli-renamed = トークンの表示名を「{ $name }」にしました。
+cli-start-over-needs-yes = やり直すには確認が必要です。--yes を付けてください。現在のトークンデータはコピーとして残ります。
+cli-started-over = 以前のトークンデータは { $path } に残しました。トークンを設定し直せます。
+cli-nothing-to-start-over = トークンデータはありませんでした。何も変更していません。
+cli-header-name = 表示名
+cli-header-serial = シリアル番号
+cli-header-expires = 有効期限（UTC）
+cli-header-state = 状態
+cli-state-pending = 設定が完了していません
+cli-state-active = 利用中
+cli-state-renewal-due = 更新できます（残り { $days } 日）
+cli-state-expired = 有効期限切れ

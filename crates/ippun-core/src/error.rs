@@ -247,6 +247,14 @@ catalogue! {
     S4E3 => Correction, retry: false, Manual;
     /// Correction: the device clock is off by more than the center can correct.
     S4F1 => Correction, retry: true, Extension;
+    /// The display name cannot be used (already used, too long, or control characters).
+    A918 => Setup, retry: true, Extension;
+    /// The token has expired; its codes are no longer accepted.
+    A919 => Any, retry: false, Extension;
+    /// A new lock code that is not 1 to 32 digits.
+    A912 => Lock, retry: true, Extension;
+    /// The two entries of a new lock code differ.
+    A913 => Lock, retry: true, Extension;
     /// Wrong app-lock code.
     A914 => Lock, retry: true, Manual;
     /// Too many wrong app-lock codes: wait before the next try.
@@ -259,6 +267,10 @@ catalogue! {
     A997 => Startup, retry: true, Extension;
     /// The token data was written by a newer version of ippun.
     A995 => Startup, retry: false, Extension;
+    /// The system keyring that holds the device key cannot be reached.
+    A994 => Startup, retry: true, Extension;
+    /// The token data could not be read or saved (disk full, permissions).
+    A993 => Any, retry: true, Extension;
     /// Out of memory.
     A9EX => Any, retry: true, Manual;
     /// Unexpected error.

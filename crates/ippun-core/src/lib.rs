@@ -8,6 +8,8 @@ pub mod error;
 pub mod i18n;
 pub mod input;
 pub mod otp;
+pub mod token;
+pub mod vault;
 pub mod vectors;
 
 pub use clock::{Clock, FixedClock, OffsetClock, SteppingClock, SystemClock};
@@ -15,3 +17,5 @@ pub use error::{CommFailure, Error, ErrorCode, NetPhase, Origin, Phase};
 pub use i18n::Lang;
 pub use input::{InputError, SecretKey};
 pub use otp::{Algorithm, Code, CodeAt, Digits, Hotp, OtpParams, Period, Totp};
+pub use token::{NewToken, Token, TokenList, TokenState};
+pub use vault::{Home, LockCode, LockedVault, Opened, Vault};
