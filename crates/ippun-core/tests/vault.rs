@@ -7,33 +7,21 @@
 use std::fs;
 use std::path::Path;
 
-use ippun_core::token::{NewToken, Provisioning, SecretBytes};
+mod common;
+
+use ippun_core::token::NewToken;
 use ippun_core::vault::{KeyStorePolicy, StoreKind};
-use ippun_core::{ErrorCode, FixedClock, Home, LockCode, Opened, OtpParams, SteppingClock, Vault};
+use ippun_core::{ErrorCode, FixedClock, Home, LockCode, Opened, SteppingClock, Vault};
 use sha2::{Digest, Sha256};
 
 const SECRET: &[u8] = b"secret-key-0123456789-abcdef";
 
 fn token(service: &str, user: &str) -> NewToken {
-    NewToken {
-        service_id: format!("SVC-{service}"),
-        service_name: service.to_owned(),
-        user_id: user.to_owned(),
-        serial: "00000042".into(),
-        expires_at: 2_000_000_000,
-        logo_url: None,
-        link_url: Some("https://bank.example/".into()),
-        params: OtpParams::default(),
-        secret: SecretBytes::new(SECRET.to_vec()),
-        device_signing_key: Some(SecretBytes::new(vec![7; 32])),
-        provisioning: Provisioning::Active,
-    }
+    common::token(service, user, SECRET)
 }
 
 fn home(dir: &Path) -> Home {
-    Home::new(dir.to_path_buf())
-        .with_machine_id("machine-a")
-        .with_policy(KeyStorePolicy::FileOnly)
+    common::home(dir, "machine-a")
 }
 
 fn ready(h: &Home) -> Vault {

@@ -14,20 +14,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use ippun_core::token::{NewToken, Provisioning, SecretBytes};
-use ippun_core::vault::KeyStorePolicy;
-use ippun_core::{FixedClock, Home, Opened, OtpParams, Token, Vault};
+mod common;
+
+use ippun_core::{FixedClock, Opened, Token, Vault};
 
 const KILLS: usize = 200;
 
-fn home(dir: &Path) -> Home {
-    Home::new(dir.to_path_buf())
-        .with_machine_id("crash-test")
-        .with_policy(KeyStorePolicy::FileOnly)
-}
-
 fn open(dir: &Path) -> Vault {
-    match home(dir).open() {
+    match common::home(dir, "crash-test").open() {
         Ok(Opened::Ready(v)) => v,
         other => panic!("vault does not open after a kill: {other:?}"),
     }
@@ -67,22 +61,6 @@ fn child(dir: &Path, start: u64) {
     }
 }
 
-fn new_token(user: &str, secret: u8) -> NewToken {
-    NewToken {
-        service_id: "SVC".into(),
-        service_name: "Bank".into(),
-        user_id: user.into(),
-        serial: "12345678".into(),
-        expires_at: 2_000_000_000,
-        logo_url: None,
-        link_url: None,
-        params: OtpParams::default(),
-        secret: SecretBytes::new(vec![secret; 20]),
-        device_signing_key: None,
-        provisioning: Provisioning::Active,
-    }
-}
-
 /// A small deterministic generator; the seed is printed so a failure can be
 /// replayed with `IPPUN_CRASH_SEED`.
 struct XorShift(u64);
@@ -101,8 +79,11 @@ fn parent() {
     let clock = FixedClock::from_unix(1_800_000_000);
     let baseline = {
         let mut v = open(dir.path());
-        v.add_token(new_token("u1", 1), &clock).expect("add");
-        let id = v.add_token(new_token("u2", 2), &clock).expect("add");
+        v.add_token(common::token("Bank", "u1", &[1; 20]), &clock)
+            .expect("add");
+        let id = v
+            .add_token(common::token("Bank", "u2", &[2; 20]), &clock)
+            .expect("add");
         v.rename_token(id, "g0").expect("rename");
         fixed_part(&v)
     };

@@ -8,9 +8,9 @@ use std::fs;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use ippun_core::token::{NewToken, Provisioning, SecretBytes};
-use ippun_core::vault::KeyStorePolicy;
-use ippun_core::{ErrorCode, FixedClock, Home, Opened, OtpParams};
+mod common;
+
+use ippun_core::{ErrorCode, FixedClock, Home, Opened};
 use proptest::prelude::*;
 
 struct Fixture {
@@ -20,9 +20,7 @@ struct Fixture {
 }
 
 fn home(dir: &Path) -> Home {
-    Home::new(dir.to_path_buf())
-        .with_machine_id("props")
-        .with_policy(KeyStorePolicy::FileOnly)
+    common::home(dir, "props")
 }
 
 /// One real vault with two tokens, written once.
@@ -35,23 +33,8 @@ fn fixture() -> &'static Fixture {
             panic!("new vault")
         };
         for (user, s) in [("u1", 1_u8), ("u2", 2)] {
-            v.add_token(
-                NewToken {
-                    service_id: "SVC".into(),
-                    service_name: "Bank".into(),
-                    user_id: user.into(),
-                    serial: "12345678".into(),
-                    expires_at: 2_000_000_000,
-                    logo_url: None,
-                    link_url: None,
-                    params: OtpParams::default(),
-                    secret: SecretBytes::new(vec![s; 20]),
-                    device_signing_key: None,
-                    provisioning: Provisioning::Active,
-                },
-                &clock,
-            )
-            .unwrap();
+            v.add_token(common::token("Bank", user, &[s; 20]), &clock)
+                .unwrap();
         }
         drop(v);
         Fixture {
