@@ -2,6 +2,8 @@
 # Installs the system packages the tests need on Debian or Ubuntu:
 #   oathtool — an independent OTP implementation for the vector cross-check
 #   python3  — runs tests/vectors/crosscheck.py (standard library only)
+#   Python's `cryptography` package (pip) — re-checks the protocol's
+#              known-answer vectors (tests/vectors/protocol_kat.py)
 # Safe to run again; uses sudo when not run as root.
 set -euo pipefail
 packages=(oathtool python3)
@@ -9,12 +11,20 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all present (${packages[*]})"
-  exit 0
+else
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  echo "install-deps: installed ${missing[*]}"
 fi
-if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "install-deps: installed ${missing[*]}"
+# The python3 first on PATH is the one the tests run.
+if python3 -c "import cryptography" 2>/dev/null; then
+  echo "install-deps: python cryptography present"
+else
+  python3 -m pip install --quiet cryptography \
+    || python3 -m pip install --quiet --break-system-packages cryptography
+  echo "install-deps: installed python cryptography"
+fi

@@ -58,6 +58,25 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
+    /// Set up a new token with a center. The activation password comes from
+    /// standard input (one line) or a masked prompt.
+    Add(AddArgs),
+    /// Renew a token's key and expiry with its center.
+    Renew {
+        /// The token's display name (may be left out when there is only one).
+        name: Option<String>,
+        /// Errors as JSON on standard error.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let the center learn this device's clock offset (password correction).
+    Correct {
+        /// The token's display name (may be left out when there is only one).
+        name: Option<String>,
+        /// Errors as JSON on standard error.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the tokens: name, serial, expiry, state. Never shows secrets.
     List {
         /// Machine-readable output.
@@ -80,6 +99,26 @@ pub enum TokenCommand {
         #[arg(allow_hyphen_values = true)]
         suffix: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The center's address (https://…; http:// only to this machine).
+    #[arg(long)]
+    pub center: String,
+    /// The center's public key (ed25519:…). Without it, the key comes from
+    /// the center profile in the data folder (the demo center writes one).
+    #[arg(long)]
+    pub center_key: Option<String>,
+    /// Service ID from the bank's letter.
+    #[arg(long)]
+    pub service_id: String,
+    /// User ID.
+    #[arg(long)]
+    pub user_id: String,
+    /// Errors as JSON on standard error.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

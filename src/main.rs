@@ -1,6 +1,7 @@
 //! The `ippun` binary: the command-line face of the token app.
 
 mod cli;
+mod client;
 mod commands;
 
 use std::io::{self, Write};
@@ -94,7 +95,13 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
         Some(Command::Vectors(cmd)) => commands::vectors::run(&cmd, lang),
         Some(Command::Explain(args)) => commands::explain::run(&args, lang),
         Some(Command::Token(cmd)) => {
-            let json = matches!(cmd, cli::TokenCommand::List { json: true });
+            let json = match &cmd {
+                cli::TokenCommand::List { json }
+                | cli::TokenCommand::Renew { json, .. }
+                | cli::TokenCommand::Correct { json, .. } => *json,
+                cli::TokenCommand::Add(a) => a.json,
+                _ => false,
+            };
             commands::tokens::run(&cmd, &commands::Ctx::new(cli.home, lang, &clock)?).map_err(|f| {
                 match f {
                     Failure::Catalogue { error, .. } => Failure::Catalogue { error, json },

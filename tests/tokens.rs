@@ -42,6 +42,9 @@ fn seed(dir: &Path, tokens: &[(&str, &str, u8)]) {
                 secret: SecretBytes::new(vec![*key; 20]),
                 device_signing_key: None,
                 provisioning: Provisioning::Active,
+                center_url: None,
+                center_key: None,
+                pending_confirm: None,
             },
             &FixedClock::from_unix(T0),
         )

@@ -14,6 +14,11 @@ fn vector_files() -> Vec<std::path::PathBuf> {
         .expect("tests/vectors is readable")
         .map(|e| e.expect("directory entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        // Protocol known answers have their own format and check.
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("protocol"))
+        })
         .collect();
     v.sort();
     v
@@ -105,6 +110,25 @@ fn independent_implementations_agree() {
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(
         stdout.contains("crosscheck (python hmac + oathtool): 316 passed, 0 failed"),
+        "{stdout}"
+    );
+}
+
+/// The protocol's key-derivation known answers agree with Python's
+/// `cryptography` package (installed by scripts/install-deps.sh); ippun-core's
+/// unit tests check the same file against the Rust code.
+#[test]
+fn protocol_known_answers_agree_with_an_independent_implementation() {
+    let out = Command::new("python3")
+        .arg(vectors_dir().join("protocol_kat.py"))
+        .arg(vectors_dir().join("protocol-kdf.toml"))
+        .output()
+        .expect("python3 is needed (scripts/install-deps.sh)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("protocol known answers (python cryptography): 49 passed, 0 failed"),
         "{stdout}"
     );
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand, and what the token commands share.
 
+pub mod center;
 pub mod explain;
 pub mod lock;
 pub mod otp;

@@ -13,6 +13,11 @@ pub fn run(cmd: &TokenCommand, ctx: &Ctx<'_>) -> Result<(), Failure> {
     let mut input = Input::new();
     let mut vault = ctx.open(&mut input, None)?;
     match cmd {
+        TokenCommand::Add(args) => super::center::add(args, ctx, &mut input, &mut vault),
+        TokenCommand::Renew { name, .. } => super::center::renew(name.as_deref(), ctx, &mut vault),
+        TokenCommand::Correct { name, .. } => {
+            super::center::correct(name.as_deref(), ctx, &mut vault)
+        }
         TokenCommand::List { json } => {
             let now = ctx.clock.unix_seconds();
             let tokens = vault.tokens().tokens();
@@ -65,9 +70,13 @@ pub fn code(args: &CodeArgs, ctx: &Ctx<'_>) -> Result<(), Failure> {
     let Some(token) = vault.tokens().get(id) else {
         return Err(ErrorCode::A999.into());
     };
-    if token.state(ctx.clock.unix_seconds()) == TokenState::Expired {
-        return Err(ErrorCode::A919.into());
+    match token.state(ctx.clock.unix_seconds()) {
+        TokenState::Expired => return Err(ErrorCode::A919.into()),
+        // The center has not acknowledged the setup: its codes may be refused.
+        TokenState::Pending => return Err(ErrorCode::A010.into()),
+        _ => {}
     }
+    super::center::clock_hint(ctx, token);
     let generator = token.generator()?;
     let result = if args.next {
         generator.next(ctx.clock)
@@ -80,7 +89,7 @@ pub fn code(args: &CodeArgs, ctx: &Ctx<'_>) -> Result<(), Failure> {
 }
 
 /// The token named `name`, or the only one when no name is given.
-fn find(ctx: &Ctx<'_>, list: &TokenList, name: Option<&str>) -> Result<(u64, String), Failure> {
+pub fn find(ctx: &Ctx<'_>, list: &TokenList, name: Option<&str>) -> Result<(u64, String), Failure> {
     let names = || {
         list.tokens()
             .iter()
@@ -134,6 +143,10 @@ fn summary(t: &Token, now: u64) -> serde_json::Value {
         "algorithm": t.params.algorithm,
         "digits": t.params.digits,
         "period": t.params.period,
+        "center": t.center_url,
+        "offset_steps": t.drift_steps,
+        "clock_offset_secs": t.clock_offset_secs,
+        "renewal_pending": t.pending_renewal.is_some(),
     })
 }
 

@@ -38,6 +38,9 @@ fn bench(c: &mut Criterion) {
                 secret: SecretBytes::new(vec![1; 20]),
                 device_signing_key: Some(SecretBytes::new(vec![2; 32])),
                 provisioning: Provisioning::Active,
+                center_url: None,
+                center_key: None,
+                pending_confirm: None,
             };
             if v.add_token(t, &clock).is_err() {
                 return;

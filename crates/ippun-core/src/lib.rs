@@ -8,6 +8,8 @@ pub mod error;
 pub mod i18n;
 pub mod input;
 pub mod otp;
+pub mod profile;
+pub mod protocol;
 pub mod token;
 pub mod vault;
 pub mod vectors;

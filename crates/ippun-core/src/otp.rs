@@ -349,6 +349,11 @@ impl Totp {
             .ok_or(InputError::TimeOutOfRange)
     }
 
+    /// The code of HOTP counter `counter` (no drift applied).
+    pub fn code_at_counter(&self, counter: u64) -> Code {
+        self.hotp.code(counter)
+    }
+
     /// The code at Unix time `unix` (whole seconds).
     pub fn code_at(&self, unix: u64) -> Result<Code, InputError> {
         Ok(self.hotp.code(self.counter_at(unix)?))

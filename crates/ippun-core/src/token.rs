@@ -112,6 +112,12 @@ pub struct NewToken {
     pub device_signing_key: Option<SecretBytes>,
     /// Provisioning state.
     pub provisioning: Provisioning,
+    /// The center it came from.
+    pub center_url: Option<String>,
+    /// The center's pinned key.
+    pub center_key: Option<String>,
+    /// Confirmation still to be acknowledged (pending tokens).
+    pub pending_confirm: Option<PendingConfirm>,
 }
 
 /// A token as kept in the vault.
@@ -139,7 +145,9 @@ pub struct Token {
     pub link_url: Option<String>,
     /// OTP parameters.
     pub params: OtpParams,
-    /// Clock drift learned by correction, in steps.
+    /// The offset the center learned by correction, in steps (device step
+    /// minus center step). Shown to the user; not applied to the codes,
+    /// because the center applies it when it verifies them.
     #[serde(default)]
     pub drift_steps: i64,
     /// Provisioning state.
@@ -154,6 +162,45 @@ pub struct Token {
     /// The device's signing key seed.
     #[serde(default)]
     pub device_signing_key: Option<SecretBytes>,
+    /// The center this token came from.
+    #[serde(default)]
+    pub center_url: Option<String>,
+    /// The center's pinned public key (`ed25519:…`).
+    #[serde(default)]
+    pub center_key: Option<String>,
+    /// Center time minus device time at the last center reply, in seconds.
+    #[serde(default)]
+    pub clock_offset_secs: Option<i64>,
+    /// Provisioning: the confirmation waiting to be acknowledged.
+    #[serde(default)]
+    pub pending_confirm: Option<PendingConfirm>,
+    /// Renewal: the new key waiting for the center's acknowledgement.
+    #[serde(default)]
+    pub pending_renewal: Option<PendingRenewal>,
+}
+
+/// A key confirmation sent (or about to be sent) but not acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingConfirm {
+    /// Session ID (hex).
+    pub session: String,
+    /// The app's confirmation (hex).
+    pub app_confirm: String,
+    /// The confirmation expected from the center (hex).
+    pub center_confirm: String,
+}
+
+/// A renewal agreed but not yet acknowledged by the center.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRenewal {
+    /// The confirmation exchange.
+    pub confirm: PendingConfirm,
+    /// The new token key.
+    pub secret: SecretBytes,
+    /// The new expiry.
+    pub expires_at: u64,
+    /// The new parameters.
+    pub params: OtpParams,
 }
 
 impl Token {
@@ -177,11 +224,12 @@ impl Token {
         }
     }
 
-    /// The OTP generator for this token, with its learned drift.
+    /// The OTP generator for this token (device clock, no drift: the
+    /// center applies what it learned by correction).
     pub fn generator(&self) -> Result<Totp, Error> {
         let key = SecretKey::from_bytes(self.secret.expose().to_vec())
             .map_err(|_| Error::new(ErrorCode::A996).with_detail("token has an empty key"))?;
-        Ok(Totp::new(&key, self.params).with_drift(self.drift_steps))
+        Ok(Totp::new(&key, self.params))
     }
 }
 
@@ -279,6 +327,11 @@ impl TokenList {
             renewal_postponed_at: None,
             secret: new.secret,
             device_signing_key: new.device_signing_key,
+            center_url: new.center_url,
+            center_key: new.center_key,
+            clock_offset_secs: None,
+            pending_confirm: new.pending_confirm,
+            pending_renewal: None,
         });
         Ok(id)
     }
@@ -342,6 +395,9 @@ pub(crate) mod tests {
             secret: SecretBytes::new(b"12345678901234567890".to_vec()),
             device_signing_key: None,
             provisioning: Provisioning::Active,
+            center_url: None,
+            center_key: None,
+            pending_confirm: None,
         }
     }
 

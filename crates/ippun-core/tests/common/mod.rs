@@ -30,5 +30,8 @@ pub fn token(service: &str, user: &str, secret: &[u8]) -> NewToken {
         secret: SecretBytes::new(secret.to_vec()),
         device_signing_key: Some(SecretBytes::new(vec![7; 32])),
         provisioning: Provisioning::Active,
+        center_url: None,
+        center_key: None,
+        pending_confirm: None,
     }
 }

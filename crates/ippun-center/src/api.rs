@@ -1,0 +1,338 @@
+//! The HTTP face of the center (`/v1/…`, JSON), and serving it.
+//!
+//! | status | when |
+//! | --- | --- |
+//! | 200 | success, the protocol message |
+//! | 400 | malformed JSON, wrong types, bad fields, unsupported version |
+//! | 401 | a signature or key confirmation in the request is wrong |
+//! | 403 | refused with a catalogue code: `{"refusal": "S0C1", …}` |
+//! | 404 | unknown path, session or token |
+//! | 409 | nonce unknown, used, expired or replayed |
+//! | 413 | body larger than 16 KiB |
+//! | 415 | not `application/json` |
+//! | 500 | the center failed (no detail) |
+//!
+//! Nothing is written to the database for 4xx answers other than 403.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ippun_core::protocol::{self, BadRequest, Refusal};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::center::ApiError;
+use crate::fault::Fault;
+use crate::net::ConnInfo;
+use crate::{Center, CenterError};
+
+/// What the handlers share.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The center.
+    pub center: Arc<Center>,
+    /// The demo fault, if any.
+    pub fault: Option<Fault>,
+}
+
+/// The API router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/provision/start", post(provision_start))
+        .route("/v1/provision/confirm", post(provision_confirm))
+        .route("/v1/challenge", post(challenge))
+        .route("/v1/renew/start", post(renew_start))
+        .route("/v1/renew/confirm", post(renew_confirm))
+        .route("/v1/correct", post(correct))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), apply_fault))
+        .layer(DefaultBodyLimit::max(protocol::MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+fn bad(center: &Center, status: StatusCode, error: &str, detail: String) -> Response {
+    let body = BadRequest {
+        version: protocol::VERSION,
+        error: error.to_owned(),
+        detail,
+        center_time: center.now(),
+    };
+    (status, Json(body)).into_response()
+}
+
+fn answer<T: Serialize>(center: &Center, r: Result<T, ApiError>) -> Response {
+    match r {
+        Ok(v) => Json(v).into_response(),
+        Err(ApiError::Refused(code)) => (
+            StatusCode::FORBIDDEN,
+            Json(Refusal {
+                version: protocol::VERSION,
+                refusal: code.as_str().to_owned(),
+                center_time: center.now(),
+            }),
+        )
+            .into_response(),
+        Err(ApiError::BadRequest(error, detail)) => {
+            bad(center, StatusCode::BAD_REQUEST, error, detail)
+        }
+        Err(ApiError::BadSignature) => bad(
+            center,
+            StatusCode::UNAUTHORIZED,
+            "bad-signature",
+            "a signature or key confirmation does not verify".into(),
+        ),
+        Err(ApiError::UnknownSession) => bad(
+            center,
+            StatusCode::NOT_FOUND,
+            "unknown-session",
+            "no open session with this ID".into(),
+        ),
+        Err(ApiError::UnknownToken) => bad(
+            center,
+            StatusCode::NOT_FOUND,
+            "unknown-token",
+            "no token with this serial".into(),
+        ),
+        Err(ApiError::StaleNonce) => bad(
+            center,
+            StatusCode::CONFLICT,
+            "stale-nonce",
+            "the nonce is unknown, used, expired or replayed".into(),
+        ),
+        Err(ApiError::Internal(e)) => {
+            tracing::error!(error = %e, "request failed inside the center");
+            bad(
+                center,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the center failed".into(),
+            )
+        }
+    }
+}
+
+/// Turns a JSON extraction failure into a 4xx answer in the protocol's shape.
+fn parse<T: DeserializeOwned>(
+    center: &Center,
+    body: Result<Json<T>, JsonRejection>,
+) -> Result<T, Box<Response>> {
+    match body {
+        Ok(Json(v)) => Ok(v),
+        Err(rej) => {
+            let (status, error) = match &rej {
+                JsonRejection::MissingJsonContentType(_) => {
+                    (StatusCode::UNSUPPORTED_MEDIA_TYPE, "not-json")
+                }
+                JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed-json"),
+                JsonRejection::JsonDataError(_) => (StatusCode::BAD_REQUEST, "wrong-fields"),
+                JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+                _ => (StatusCode::BAD_REQUEST, "bad-request"),
+            };
+            Err(Box::new(bad(center, status, error, rej.body_text())))
+        }
+    }
+}
+
+macro_rules! handler {
+    ($name:ident, $ty:ty, |$c:ident, $req:ident| $call:expr) => {
+        async fn $name(
+            State(st): State<AppState>,
+            body: Result<Json<$ty>, JsonRejection>,
+        ) -> Response {
+            let $c = &st.center;
+            match parse::<$ty>($c, body) {
+                Ok($req) => answer($c, $call.await),
+                Err(resp) => *resp,
+            }
+        }
+    };
+}
+
+handler!(provision_start, protocol::ProvisionStart, |c, r| c
+    .provision_start(r));
+handler!(provision_confirm, protocol::Confirm, |c, r| c
+    .confirm("provision", r));
+handler!(challenge, protocol::ChallengeRequest, |c, r| c.challenge(r));
+handler!(renew_start, protocol::RenewStart, |c, r| c.renew_start(r));
+handler!(renew_confirm, protocol::Confirm, |c, r| c
+    .confirm("renew", r));
+handler!(correct, protocol::CorrectRequest, |c, r| c.correct(r));
+
+async fn health(State(st): State<AppState>) -> Response {
+    Json(serde_json::json!({
+        "version": protocol::VERSION,
+        "center_time": st.center.now(),
+        "center_key": st.center.public_key().to_string(),
+    }))
+    .into_response()
+}
+
+async fn not_found(State(st): State<AppState>) -> Response {
+    bad(
+        &st.center,
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "no such endpoint".into(),
+    )
+}
+
+/// Applies the demo fault around every request.
+async fn apply_fault(
+    State(st): State<AppState>,
+    ConnectInfo(conn): ConnectInfo<ConnInfo>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(fault) = st.fault else {
+        return next.run(req).await;
+    };
+    let commit_leg = matches!(
+        req.uri().path(),
+        "/v1/provision/confirm" | "/v1/renew/confirm" | "/v1/correct"
+    );
+    match fault {
+        Fault::Refuse | Fault::BadTls => next.run(req).await,
+        Fault::Stall => {
+            // Hold the request far longer than any client waits.
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            next.run(req).await
+        }
+        Fault::HttpStatus => (
+            StatusCode::IM_A_TEAPOT,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body>418</body></html>",
+        )
+            .into_response(),
+        Fault::ServerError => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [
+                (header::RETRY_AFTER, "120"),
+                (header::CONTENT_TYPE, "text/html"),
+            ],
+            "<html><body>Maintenance</body></html>",
+        )
+            .into_response(),
+        Fault::Garbage => {
+            let resp = next.run(req).await;
+            let (mut parts, _) = resp.into_parts();
+            parts.status = StatusCode::OK;
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Response::from_parts(
+                parts,
+                Body::from(&b"{\"version\":1,\"ses\x00\xff garbage"[..]),
+            )
+        }
+        Fault::BadSignature | Fault::WrongVersion => {
+            let resp = next.run(req).await;
+            rewrite_json(resp, |v| {
+                if fault == Fault::WrongVersion {
+                    v["version"] = serde_json::json!(2);
+                } else if let Some(sig) = v.get("signature").and_then(|s| s.as_str()) {
+                    // Flip one bit of the signature.
+                    let mut b = hex::decode(sig).unwrap_or_default();
+                    if let Some(first) = b.first_mut() {
+                        *first ^= 1;
+                    }
+                    v["signature"] = serde_json::json!(hex::encode(b));
+                }
+            })
+            .await
+        }
+        Fault::DropSecondLeg => {
+            let resp = next.run(req).await;
+            if commit_leg {
+                tracing::info!(peer = %conn.peer, "fault drop-second-leg: cutting the connection after the commit");
+                conn.cut();
+            }
+            resp
+        }
+    }
+}
+
+async fn rewrite_json(resp: Response, f: impl FnOnce(&mut serde_json::Value)) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, protocol::MAX_BODY_BYTES * 4)
+        .await
+        .unwrap_or_default();
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    f(&mut v);
+    let out = serde_json::to_vec(&v).unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(out))
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    /// The address it listens on.
+    pub addr: std::net::SocketAddr,
+    /// Whether it speaks TLS.
+    pub tls: bool,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), CenterError>>,
+}
+
+impl Running {
+    /// The base URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish (at most 5 s), and
+    /// waits for the server to end.
+    pub async fn shutdown(self) -> Result<(), CenterError> {
+        let _ = self.shutdown.send(true);
+        match tokio::time::timeout(Duration::from_secs(6), self.task).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(_)) | Err(_) => Ok(()),
+        }
+    }
+}
+
+/// Serves `state` on `tcp` (TLS when `tls` is given) until shut down.
+pub fn serve(
+    tcp: tokio::net::TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    state: AppState,
+) -> Result<Running, CenterError> {
+    let is_tls = tls.is_some();
+    let listener = crate::net::Listener::new(tcp, tls)?;
+    let addr = listener.local();
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let app = router(state).into_make_service_with_connect_info::<ConnInfo>();
+    let mut rx2 = rx.clone();
+    let task = tokio::spawn(async move {
+        let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        });
+        tokio::select! {
+            r = graceful => r.map_err(CenterError::from),
+            // Requests in flight get 5 s after the signal; then we stop anyway.
+            () = async {
+                let _ = rx2.wait_for(|stop| *stop).await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            } => Ok(()),
+        }
+    });
+    Ok(Running {
+        addr,
+        tls: is_tls,
+        shutdown: tx,
+        task,
+    })
+}

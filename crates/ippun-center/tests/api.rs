@@ -1,0 +1,280 @@
+//! Bad requests get clear 4xx answers and write nothing; the demo lists
+//! come out of the binary as JSON.
+#![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
+
+use std::sync::Arc;
+
+use ippun_center::api::{self, AppState};
+use ippun_center::{Center, Config, MasterKey, demo};
+use ippun_core::SystemClock;
+use ippun_core::protocol::{self, AppProvision, AppRenew, Bytes};
+
+struct Served {
+    rt: tokio::runtime::Runtime,
+    center: Arc<Center>,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+fn serve() -> Served {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("c.db").display());
+    let (center, url) = rt.block_on(async {
+        let c = Arc::new(
+            Center::open(
+                &db,
+                MasterKey::generate().unwrap(),
+                Arc::new(SystemClock),
+                Config::default(),
+            )
+            .await
+            .unwrap(),
+        );
+        demo::seed(&c).await.unwrap();
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let r = api::serve(
+            tcp,
+            None,
+            AppState {
+                center: c.clone(),
+                fault: None,
+            },
+        )
+        .unwrap();
+        let url = r.url();
+        std::mem::forget(r); // runs until the runtime is dropped
+        (c, url)
+    });
+    Served {
+        rt,
+        center,
+        url,
+        _dir: dir,
+    }
+}
+
+fn post(url: &str, path: &str, ctype: &str, body: Vec<u8>) -> (u16, serde_json::Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .post(&format!("{url}{path}"))
+        .header("content-type", ctype)
+        .send(&body[..])
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+fn rows(s: &Served) -> i64 {
+    s.rt.block_on(async {
+        let mut n = 0;
+        for t in ["audit", "sessions", "nonces", "tokens"] {
+            let q = match t {
+                "audit" => "SELECT COUNT(*) FROM audit",
+                "sessions" => "SELECT COUNT(*) FROM sessions",
+                "nonces" => "SELECT COUNT(*) FROM nonces",
+                _ => "SELECT COUNT(*) FROM tokens",
+            };
+            let (c,): (i64,) = sqlx::query_as(q).fetch_one(s.center.pool()).await.unwrap();
+            n += c;
+        }
+        n
+    })
+}
+
+#[test]
+fn bad_requests_get_4xx_and_write_nothing() {
+    let s = serve();
+    let before = rows(&s);
+    let json = "application/json";
+    let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
+        (
+            "/v1/provision/start",
+            json,
+            b"{\"version\":1".to_vec(),
+            400,
+            "malformed-json",
+        ),
+        (
+            "/v1/provision/start",
+            json,
+            b"{\"version\":\"1\"}".to_vec(),
+            400,
+            "wrong-fields",
+        ),
+        (
+            "/v1/provision/start",
+            json,
+            b"[]".to_vec(),
+            400,
+            "wrong-fields",
+        ),
+        (
+            "/v1/challenge",
+            json,
+            br#"{"version":1,"serial":"x","purpose":"renew","extra":1}"#.to_vec(),
+            400,
+            "wrong-fields",
+        ),
+        (
+            "/v1/challenge",
+            json,
+            br#"{"version":1,"serial":"abc","purpose":"renew"}"#.to_vec(),
+            400,
+            "malformed",
+        ),
+        (
+            "/v1/challenge",
+            json,
+            br#"{"version":7,"serial":"12345678","purpose":"renew"}"#.to_vec(),
+            400,
+            "unsupported-version",
+        ),
+        (
+            "/v1/challenge",
+            json,
+            br#"{"version":1,"serial":"12345678","purpose":"renew"}"#.to_vec(),
+            404,
+            "unknown-token",
+        ),
+        (
+            "/v1/provision/start",
+            "text/plain",
+            b"{}".to_vec(),
+            415,
+            "not-json",
+        ),
+        (
+            "/v1/provision/start",
+            json,
+            vec![b' '; 64 * 1024],
+            413,
+            "too-large",
+        ),
+        ("/v1/nothing", json, b"{}".to_vec(), 404, "not-found"),
+    ];
+    for (path, ctype, body, status, error) in cases {
+        let (got, v) = post(&s.url, path, ctype, body);
+        assert_eq!(got, status, "{path} {v}");
+        assert_eq!(v["error"], error, "{path} {v}");
+        assert_eq!(v["version"], 1);
+    }
+    // A confirmation for a session nobody opened.
+    let confirm = protocol::Confirm {
+        version: 1,
+        session: Bytes([9; 16]),
+        app_confirm: Bytes([1; 32]),
+    };
+    let (got, _) = post(
+        &s.url,
+        "/v1/provision/confirm",
+        json,
+        serde_json::to_vec(&confirm).unwrap(),
+    );
+    assert_eq!(got, 404);
+    assert_eq!(rows(&s), before, "nothing written for bad requests");
+}
+
+#[test]
+fn replays_and_forged_signatures_are_refused() {
+    let s = serve();
+    let json = "application/json";
+    let now = s.center.now();
+    let app = AppProvision::new(demo::SERVICE, "demo-user", "demo-1111-2222", now).unwrap();
+    let body = serde_json::to_vec(app.request()).unwrap();
+    let (got, offer) = post(&s.url, "/v1/provision/start", json, body.clone());
+    assert_eq!(got, 200, "{offer}");
+    let before = rows(&s);
+    let (got, v) = post(&s.url, "/v1/provision/start", json, body);
+    assert_eq!(
+        (got, v["error"].as_str()),
+        (409, Some("stale-nonce")),
+        "replayed first leg"
+    );
+    // A wrong key confirmation is refused and changes nothing.
+    let confirm = protocol::Confirm {
+        version: 1,
+        session: serde_json::from_value(offer["session"].clone()).unwrap(),
+        app_confirm: Bytes([0; 32]),
+    };
+    let (got, _) = post(
+        &s.url,
+        "/v1/provision/confirm",
+        json,
+        serde_json::to_vec(&confirm).unwrap(),
+    );
+    assert_eq!(got, 401);
+    assert_eq!(rows(&s), before);
+
+    // Renewal signed by a key that is not the device's.
+    let serial = offer["serial"].as_str().unwrap().to_owned();
+    let ch = serde_json::to_vec(&protocol::ChallengeRequest {
+        version: 1,
+        serial: serial.clone(),
+        purpose: protocol::Purpose::Renew,
+    })
+    .unwrap();
+    let (got, c) = post(&s.url, "/v1/challenge", json, ch);
+    assert_eq!(got, 200);
+    let nonce: protocol::Nonce = serde_json::from_value(c["nonce"].clone()).unwrap();
+    let stranger = protocol::new_signing_key().unwrap();
+    let forged = AppRenew::new(&serial, nonce, &stranger).unwrap();
+    let before = rows(&s);
+    let (got, v) = post(
+        &s.url,
+        "/v1/renew/start",
+        json,
+        serde_json::to_vec(forged.request()).unwrap(),
+    );
+    assert_eq!((got, v["error"].as_str()), (401, Some("bad-signature")));
+    assert_eq!(rows(&s), before);
+    // A nonce nobody issued.
+    let unknown = AppRenew::new(&serial, Bytes([7; 32]), &stranger).unwrap();
+    let (got, _) = post(
+        &s.url,
+        "/v1/renew/start",
+        json,
+        serde_json::to_vec(unknown.request()).unwrap(),
+    );
+    assert_eq!(got, 409);
+    assert_eq!(rows(&s), before);
+}
+
+#[test]
+fn the_demo_lists_users_and_faults_as_json() {
+    let run = |arg: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ippun-center"))
+            .args(["demo", arg, "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let users = run("--list-users");
+    let users = users.as_array().unwrap();
+    assert!(users.len() >= 17);
+    for u in users {
+        for k in [
+            "service_id",
+            "user_id",
+            "activation_password",
+            "scenario",
+            "expected_code",
+        ] {
+            assert!(u.get(k).is_some(), "{k} in {u}");
+        }
+    }
+    let faults = run("--list-faults");
+    assert_eq!(faults.as_array().unwrap().len(), 27);
+    assert_eq!(
+        faults[0],
+        serde_json::json!({"fault": "refuse", "phase": "setup", "expected_code": "A000"})
+    );
+}

@@ -1,0 +1,631 @@
+//! The app against a real center: the demo center's code on a loopback port
+//! with a temporary SQLite file, driven through the `ippun` binary with a
+//! real vault in a temporary data folder.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use ippun_center::api::{self, AppState, Running};
+use ippun_center::{Center, Config, Fault, MasterKey, Verdict, admin, demo, net};
+use ippun_core::SystemClock;
+use ippun_core::profile::{self, CenterProfile};
+
+/// A center on a fixed loopback port that can be restarted with another
+/// fault or TLS setting; its database and master key survive restarts.
+struct TestCenter {
+    rt: tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+    master: [u8; 32],
+    port: u16,
+    running: Option<Running>,
+    center: Option<Arc<Center>>,
+}
+
+enum Tls {
+    None,
+    /// A certificate from the test CA (trusted through `IPPUN_CA_FILE`).
+    Trusted,
+    /// A self-signed certificate nobody trusts.
+    Untrusted,
+}
+
+impl TestCenter {
+    fn new() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut master = [0u8; 32];
+        getrandom_fill(&mut master);
+        write_test_ca(dir.path());
+        let mut c = Self {
+            rt,
+            dir,
+            master,
+            port,
+            running: None,
+            center: None,
+        };
+        c.start(None, &Tls::None);
+        c
+    }
+
+    fn db(&self) -> String {
+        format!("sqlite:{}", self.dir.path().join("center.db").display())
+    }
+
+    fn center(&self) -> Arc<Center> {
+        self.center.clone().unwrap()
+    }
+
+    fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    fn start(&mut self, fault: Option<Fault>, tls: &Tls) {
+        self.stop();
+        let db = self.db();
+        let master = MasterKey::from_bytes(self.master);
+        let dir = self.dir.path().to_path_buf();
+        let port = self.port;
+        let (center, running) = self.rt.block_on(async move {
+            let center = Arc::new(
+                Center::open(&db, master, Arc::new(SystemClock), Config::default())
+                    .await
+                    .unwrap(),
+            );
+            demo::seed(&center).await.unwrap();
+            let tls = match tls {
+                Tls::None => None,
+                Tls::Trusted => {
+                    Some(net::tls_from_files(&dir.join("leaf.pem"), &dir.join("leaf.key")).unwrap())
+                }
+                Tls::Untrusted => Some(net::tls_self_signed().unwrap()),
+            };
+            // The port was just freed by the previous server; retry briefly.
+            let mut tcp = None;
+            for _ in 0..50 {
+                if let Ok(l) = tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+                    tcp = Some(l);
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            let running = api::serve(
+                tcp.unwrap(),
+                tls,
+                AppState {
+                    center: center.clone(),
+                    fault,
+                },
+            )
+            .unwrap();
+            (center, running)
+        });
+        self.center = Some(center);
+        self.running = Some(running);
+    }
+
+    fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            self.rt.block_on(r.shutdown()).unwrap();
+        }
+        if let Some(c) = self.center.take() {
+            self.rt.block_on(c.pool().close());
+        }
+    }
+
+    fn http_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn https_url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// Writes the center profile for `url` into an app data folder.
+    fn profile(&self, home: &Path, url: &str) {
+        let p = CenterProfile {
+            name: "test center".into(),
+            url: url.into(),
+            center_key: self.center().public_key().to_string(),
+        };
+        profile::write(home, "test", &p).unwrap();
+    }
+
+    fn add_user(&self, user: &str, password: &str) {
+        let c = self.center();
+        self.rt
+            .block_on(admin::add_user(
+                &c,
+                demo::SERVICE,
+                user,
+                Some(password),
+                Some(90),
+                "test",
+            ))
+            .unwrap();
+    }
+
+    fn verify(&self, user: &str, otp: &str) -> Verdict {
+        let c = self.center();
+        self.rt
+            .block_on(c.verify(demo::SERVICE, user, otp))
+            .unwrap()
+    }
+}
+
+impl Drop for TestCenter {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn getrandom_fill(b: &mut [u8]) {
+    // Any fixed-but-distinct key will do for a test master key.
+    for (i, x) in b.iter_mut().enumerate() {
+        *x = u8::try_from(i).unwrap().wrapping_mul(37).wrapping_add(11);
+    }
+}
+
+fn write_test_ca(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    std::fs::write(dir.join("leaf.pem"), leaf.pem()).unwrap();
+    std::fs::write(dir.join("leaf.key"), leaf_key.serialize_pem()).unwrap();
+}
+
+/// One app data folder.
+struct App {
+    home: tempfile::TempDir,
+    ca: PathBuf,
+}
+
+impl App {
+    fn new(center: &TestCenter) -> Self {
+        let app = Self {
+            home: tempfile::tempdir().unwrap(),
+            ca: center.ca_file(),
+        };
+        center.profile(app.home.path(), &center.http_url());
+        let p = CenterProfile {
+            name: "test center (TLS)".into(),
+            url: center.https_url(),
+            center_key: center.center().public_key().to_string(),
+        };
+        profile::write(app.home.path(), "test-tls", &p).unwrap();
+        app
+    }
+
+    fn run(&self, args: &[&str], stdin: &str, offset: i64) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ippun"));
+        cmd.env("IPPUN_HOME", self.home.path())
+            .env("IPPUN_KEYSTORE", "file")
+            .env("IPPUN_NET_TIMEOUT_SECS", "1")
+            .env("IPPUN_CA_FILE", &self.ca)
+            .env_remove("IPPUN_LOCK_CODE")
+            .args(["--lang", "en"]);
+        if offset != 0 {
+            let now = i64::try_from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs(),
+            )
+            .unwrap();
+            cmd.args(["--fake-time", &(now + offset).to_string()]);
+        }
+        cmd.args(args);
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        {
+            use std::io::Write;
+            let mut sin = child.stdin.take().unwrap();
+            let _ = sin.write_all(stdin.as_bytes());
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    fn add(&self, url: &str, service: &str, user: &str, password: &str, offset: i64) -> Output {
+        self.run(
+            &[
+                "token",
+                "add",
+                "--center",
+                url,
+                "--service-id",
+                service,
+                "--user-id",
+                user,
+            ],
+            &format!("{password}\n"),
+            offset,
+        )
+    }
+
+    fn code(&self, name: &str, offset: i64) -> String {
+        let out = self.run(&["code", name], "", offset);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[track_caller]
+fn assert_ok(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+#[track_caller]
+fn assert_code(o: &Output, code: &str) {
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "expected {code}; stdout: {}\nstderr: {}",
+        stdout(o),
+        stderr(o)
+    );
+    assert!(
+        stderr(o).starts_with(&format!("{code}: ")),
+        "expected {code}, got: {}",
+        stderr(o)
+    );
+}
+
+#[test]
+fn setup_codes_verify_correct_and_renew_end_to_end() {
+    let c = TestCenter::new();
+    let app = App::new(&c);
+    let url = c.http_url();
+
+    let out = app.add(&url, demo::SERVICE, "demo-user", "demo-1111-2222", 0);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("Setup complete: “Demo Bank”"),
+        "{}",
+        stdout(&out)
+    );
+
+    // The app's code is accepted once by the center's verification.
+    let code = app.code("Demo Bank", 0);
+    assert!(matches!(c.verify("demo-user", &code), Verdict::Ok { .. }));
+    assert_eq!(
+        c.verify("demo-user", &code),
+        Verdict::Rejected,
+        "a used step is refused"
+    );
+
+    // A device clock 10 minutes fast: its codes are refused until corrected.
+    let fast = 600;
+    let skewed = app.code("Demo Bank", fast);
+    assert_eq!(c.verify("demo-user", &skewed), Verdict::Rejected);
+    let out = app.run(&["token", "correct", "Demo Bank"], "", fast);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("600 seconds ahead") && stdout(&out).contains("10 steps"),
+        "{}",
+        stdout(&out)
+    );
+    let tokens =
+        c.rt.block_on(admin::tokens(&c.center(), Some(demo::SERVICE)))
+            .unwrap();
+    let t = tokens.iter().find(|t| t.user_id == "demo-user").unwrap();
+    assert_eq!(t.drift_steps, 10);
+    assert!(
+        t.last_step.is_some(),
+        "correction leaves the last used step alone"
+    );
+    // The next step's code from the fast device is accepted now.
+    let next = {
+        let out = app.run(&["code", "Demo Bank", "--next"], "", fast);
+        assert_ok(&out);
+        stdout(&out).trim().to_owned()
+    };
+    assert!(
+        matches!(c.verify("demo-user", &next), Verdict::Ok { .. }),
+        "after correction"
+    );
+
+    // The device that said it was fast also records the center's view.
+    let json = app.run(&["token", "list", "--json"], "", 0);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[0]["offset_steps"], 10);
+
+    // Renewal keeps the serial, changes key and expiry; new codes verify.
+    let out = app.add(&url, demo::SERVICE, "renew-ok", "demo-renew-0001", 0);
+    assert_ok(&out);
+    let before: serde_json::Value =
+        serde_json::from_slice(&app.run(&["token", "list", "--json"], "", 0).stdout).unwrap();
+    let old_code = app.code("Demo Bank_2", 0);
+    let out = app.run(&["token", "renew", "Demo Bank_2"], "", 0);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("Renewal complete"),
+        "{}",
+        stdout(&out)
+    );
+    let after: serde_json::Value =
+        serde_json::from_slice(&app.run(&["token", "list", "--json"], "", 0).stdout).unwrap();
+    assert_eq!(before[1]["serial"], after[1]["serial"]);
+    assert_ne!(before[1]["expires_at"], after[1]["expires_at"]);
+    let new_code = app.code("Demo Bank_2", 0);
+    assert_ne!(old_code, new_code, "re-keyed");
+    assert!(matches!(
+        c.verify("renew-ok", &new_code),
+        Verdict::Ok { .. }
+    ));
+
+    // An 8-digit SHA-256 service works the same way.
+    let out = app.add(&url, demo::SERVICE_2, "demo-user", "demo-3333-4444", 0);
+    assert_ok(&out);
+    let code = app.code("Demo Shinkin", 0);
+    assert_eq!(code.len(), 8);
+    assert!(matches!(
+        c.rt.block_on(c.center().verify(demo::SERVICE_2, "demo-user", &code))
+            .unwrap(),
+        Verdict::Ok { .. }
+    ));
+
+    // The audit log saw every act.
+    let log = c.rt.block_on(admin::audit_log(&c.center(), 500)).unwrap();
+    for (action, outcome) in [
+        ("provision", "confirmed"),
+        ("correct", "corrected"),
+        ("renew", "confirmed"),
+    ] {
+        assert!(
+            log.iter()
+                .any(|a| a.action == action && a.outcome == outcome),
+            "{action} {outcome}"
+        );
+    }
+}
+
+#[test]
+fn every_demo_user_yields_its_code() {
+    let c = TestCenter::new();
+    let url = c.http_url();
+    let users: serde_json::Value = serde_json::to_value(demo::users()).unwrap();
+    let mut seen = Vec::new();
+    for u in users.as_array().unwrap() {
+        let Some(expected) = u["expected_code"].as_str() else {
+            continue;
+        };
+        let app = App::new(&c);
+        let sid = u["service_id"].as_str().unwrap();
+        let uid = u["user_id"].as_str().unwrap();
+        let pw = u["activation_password"].as_str().unwrap();
+        let offset = u["device_clock_offset_secs"].as_i64().unwrap_or(0);
+        let out = match u["phase"].as_str().unwrap() {
+            "setup" => app.add(&url, sid, uid, pw, offset),
+            phase => {
+                assert_ok(&app.add(&url, sid, uid, pw, 0));
+                let cmd = if phase == "renewal" {
+                    "renew"
+                } else {
+                    "correct"
+                };
+                app.run(&["token", cmd], "", offset)
+            }
+        };
+        assert_code(&out, expected);
+        seen.push(expected.to_owned());
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "S0A1", "S0B1", "S0B4", "S0B5", "S0C1", "S0C4", "S0F1", "S0G1", "S3B3", "S3B5", "S3E4",
+            "S4E3", "S4F1"
+        ]
+    );
+}
+
+#[test]
+fn wrong_activation_passwords_lock_after_five_tries_and_nothing_is_left_behind() {
+    let c = TestCenter::new();
+    let app = App::new(&c);
+    c.add_user("guesser", "right-pass-1");
+    for _ in 0..4 {
+        assert_code(
+            &app.add(&c.http_url(), demo::SERVICE, "guesser", "wrong-pass-1", 0),
+            "S0C1",
+        );
+    }
+    assert_code(
+        &app.add(&c.http_url(), demo::SERVICE, "guesser", "wrong-pass-1", 0),
+        "S0C4",
+    );
+    // Locked: even the right password is refused now.
+    assert_code(
+        &app.add(&c.http_url(), demo::SERVICE, "guesser", "right-pass-1", 0),
+        "S0C4",
+    );
+    let out = app.run(&["token", "list", "--json"], "", 0);
+    assert_eq!(stdout(&out).trim(), "[]");
+    // A malformed password never reaches the center.
+    assert_code(
+        &app.add(&c.http_url(), demo::SERVICE, "guesser", "a b", 0),
+        "A911",
+    );
+    // Setting up twice on one device is A916, before any traffic.
+    assert_ok(&app.add(
+        &c.http_url(),
+        demo::SERVICE,
+        "demo-user",
+        "demo-1111-2222",
+        0,
+    ));
+    assert_code(
+        &app.add(
+            &c.http_url(),
+            demo::SERVICE,
+            "demo-user",
+            "demo-1111-2222",
+            0,
+        ),
+        "A916",
+    );
+    // The activation password is spent: another device gets S0B4.
+    let other = App::new(&c);
+    assert_code(
+        &other.add(
+            &c.http_url(),
+            demo::SERVICE,
+            "demo-user",
+            "demo-1111-2222",
+            0,
+        ),
+        "S0B4",
+    );
+}
+
+/// Every fault in every phase gives its code; after `drop-second-leg` a plain
+/// retry completes the exchange (the center had acted).
+#[test]
+fn every_fault_in_every_phase_yields_its_code() {
+    let mut c = TestCenter::new();
+    let mut n = 0;
+    for fault in Fault::ALL {
+        let app = App::new(&c);
+        // HTTPS throughout, so that the TLS fault can be seen in every phase.
+        let url = c.https_url();
+        c.start(None, &Tls::Trusted);
+        n += 1;
+        let (setup_user, renew_user) = (format!("fault-setup-{n}"), format!("fault-renew-{n}"));
+        c.add_user(&setup_user, "fault-pass-1");
+        c.add_user(&renew_user, "fault-pass-2");
+        assert_ok(&app.add(&url, demo::SERVICE, &renew_user, "fault-pass-2", 0));
+
+        let tls = if fault == Fault::BadTls {
+            Tls::Untrusted
+        } else {
+            Tls::Trusted
+        };
+        let with_fault = |c: &mut TestCenter| {
+            if fault == Fault::Refuse {
+                c.stop();
+            } else {
+                c.start(Some(fault), &tls);
+            }
+        };
+        with_fault(&mut c);
+        let setup = app.add(&url, demo::SERVICE, &setup_user, "fault-pass-1", 0);
+        assert_code(&setup, fault.expected(ippun_core::NetPhase::Setup).as_str());
+        let renew = app.run(&["token", "renew", "Demo Bank"], "", 0);
+        assert_code(
+            &renew,
+            fault.expected(ippun_core::NetPhase::Renewal).as_str(),
+        );
+        let correct = app.run(&["token", "correct", "Demo Bank"], "", 0);
+        assert_code(
+            &correct,
+            fault.expected(ippun_core::NetPhase::Correction).as_str(),
+        );
+
+        // Without the fault, trying again succeeds.
+        c.start(None, &Tls::Trusted);
+        assert_ok(&app.add(&url, demo::SERVICE, &setup_user, "fault-pass-1", 0));
+        assert_ok(&app.run(&["token", "renew", "Demo Bank"], "", 0));
+        let code = app.code("Demo Bank_2", 0);
+        assert!(
+            matches!(c.verify(&setup_user, &code), Verdict::Ok { .. }),
+            "{fault}"
+        );
+    }
+}
+
+#[test]
+fn plain_http_to_a_remote_center_and_unknown_keys_are_refused() {
+    let c = TestCenter::new();
+    let app = App::new(&c);
+    let out = app.add(
+        "http://192.0.2.1:80",
+        demo::SERVICE,
+        "demo-user",
+        "demo-1111-2222",
+        0,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = app.add(
+        "http://127.0.0.1:9",
+        demo::SERVICE,
+        "demo-user",
+        "demo-1111-2222",
+        0,
+    );
+    assert_eq!(out.status.code(), Some(2), "no key known: {}", stderr(&out));
+    let out = app.run(
+        &[
+            "token",
+            "add",
+            "--center",
+            &c.http_url(),
+            "--center-key",
+            "ed25519:00",
+            "--service-id",
+            "S",
+            "--user-id",
+            "u",
+        ],
+        "pass\n",
+        0,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    // A pinned key that is not the center's: the offer's signature fails.
+    let other = format!(
+        "ed25519:{}",
+        "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"
+    );
+    let out = app.run(
+        &[
+            "token",
+            "add",
+            "--center",
+            &c.http_url(),
+            "--center-key",
+            &other,
+            "--service-id",
+            demo::SERVICE,
+            "--user-id",
+            "demo-user",
+        ],
+        "demo-1111-2222\n",
+        0,
+    );
+    assert_code(&out, "A008");
+}
