@@ -151,6 +151,22 @@ pub async fn set_service_open(
     .await
 }
 
+/// The given activation password (or a new random one) and its Argon2id
+/// hash, computed off the async threads.
+async fn password_and_hash(
+    password: Option<&str>,
+) -> Result<(Zeroizing<String>, String), CenterError> {
+    let pw = match password {
+        Some(p) => Zeroizing::new(p.to_owned()),
+        None => secret::new_activation_password()?,
+    };
+    let for_hash = pw.clone();
+    let hash = tokio::task::spawn_blocking(move || secret::hash_password(&for_hash))
+        .await
+        .map_err(|_| CenterError::Crypto("argon2 task"))??;
+    Ok((pw, hash))
+}
+
 /// Creates a user with an activation password (`password`, or a new random
 /// one, which is returned).
 pub async fn add_user(
@@ -165,16 +181,7 @@ pub async fn add_user(
     if center.service(service_id).await?.is_none() {
         return Err(CenterError::NotFound(format!("service {service_id}")));
     }
-    let pw = match password {
-        Some(p) => Zeroizing::new(p.to_owned()),
-        None => secret::new_activation_password()?,
-    };
-    let hash = {
-        let pw = pw.clone();
-        tokio::task::spawn_blocking(move || secret::hash_password(&pw))
-            .await
-            .map_err(|_| CenterError::Crypto("argon2 task"))??
-    };
+    let (pw, hash) = password_and_hash(password).await?;
     let now = center.now();
     let r = sqlx::query(
         "INSERT INTO users (service_id, user_id, activation_hash, activation_expires_at, validity_days, created_at)
@@ -215,16 +222,7 @@ pub async fn new_password(
     password: Option<&str>,
     actor: &str,
 ) -> Result<Zeroizing<String>, CenterError> {
-    let pw = match password {
-        Some(p) => Zeroizing::new(p.to_owned()),
-        None => secret::new_activation_password()?,
-    };
-    let hash = {
-        let pw = pw.clone();
-        tokio::task::spawn_blocking(move || secret::hash_password(&pw))
-            .await
-            .map_err(|_| CenterError::Crypto("argon2 task"))??
-    };
+    let (pw, hash) = password_and_hash(password).await?;
     let now = center.now();
     let n = sqlx::query(
         "UPDATE users SET activation_hash = ?, activation_expires_at = ?, failures = 0
