@@ -609,21 +609,41 @@ impl Center {
         }
     }
 
+    /// The token behind a device-signed request. In order: version, serial,
+    /// token, a live nonce for `purpose`, the device signature (`check`, with
+    /// the token's device key); only then is the nonce used up, so a bad
+    /// request writes nothing.
+    async fn signed_request(
+        &self,
+        version: u32,
+        serial: &str,
+        nonce: &protocol::Nonce,
+        purpose: Purpose,
+        check: impl FnOnce(&B32) -> Result<(), ProtocolError>,
+    ) -> Result<TokenRow, ApiError> {
+        if version != protocol::VERSION {
+            return Err(ProtocolError::Version(version).into());
+        }
+        protocol::check_serial(serial)?;
+        let token = self.token(serial).await?.ok_or(ApiError::UnknownToken)?;
+        self.nonce_is_live(nonce, serial, purpose).await?;
+        check(&token.device_key)?;
+        self.use_nonce(nonce).await?;
+        Ok(token)
+    }
+
     /// Renewal: checks the device signature and the token's state, then
     /// offers a new key and expiry (applied on confirmation).
     pub async fn renew_start(&self, start: RenewStart) -> Result<RenewOffer, ApiError> {
-        if start.version != protocol::VERSION {
-            return Err(ProtocolError::Version(start.version).into());
-        }
-        protocol::check_serial(&start.serial)?;
         let token = self
-            .token(&start.serial)
-            .await?
-            .ok_or(ApiError::UnknownToken)?;
-        self.nonce_is_live(&start.nonce, &start.serial, Purpose::Renew)
+            .signed_request(
+                start.version,
+                &start.serial,
+                &start.nonce,
+                Purpose::Renew,
+                |key| protocol::check_renew_start(&start, key),
+            )
             .await?;
-        protocol::check_renew_start(&start, &token.device_key)?;
-        self.use_nonce(&start.nonce).await?;
         let now = self.now();
         let who = (
             Some(token.service_id.as_str()),
@@ -693,18 +713,15 @@ impl Center {
     /// Correction: finds the device's step from two consecutive codes within
     /// the bound and stores the drift. The last used step is not touched.
     pub async fn correct(&self, req: CorrectRequest) -> Result<Corrected, ApiError> {
-        if req.version != protocol::VERSION {
-            return Err(ProtocolError::Version(req.version).into());
-        }
-        protocol::check_serial(&req.serial)?;
         let token = self
-            .token(&req.serial)
-            .await?
-            .ok_or(ApiError::UnknownToken)?;
-        self.nonce_is_live(&req.nonce, &req.serial, Purpose::Correct)
+            .signed_request(
+                req.version,
+                &req.serial,
+                &req.nonce,
+                Purpose::Correct,
+                |key| protocol::check_correct_request(&req, key),
+            )
             .await?;
-        protocol::check_correct_request(&req, &token.device_key)?;
-        self.use_nonce(&req.nonce).await?;
         let now = self.now();
         let who = (
             Some(token.service_id.as_str()),
