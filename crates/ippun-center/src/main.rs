@@ -270,6 +270,15 @@ fn read_password_line() -> Result<String, CenterError> {
     Ok(p)
 }
 
+/// Prints an activation password the center chose (never one the operator
+/// gave on standard input).
+fn show_new_password(given: Option<&str>, pw: &str) -> Result<(), CenterError> {
+    if given.is_some() {
+        return Ok(());
+    }
+    out(&format!("activation password: {pw}"))
+}
+
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
@@ -503,17 +512,10 @@ async fn admin_cmd(db: &DbArgs, cmd: AdminCmd) -> Result<(), CenterError> {
             password_stdin,
             validity_days,
         }) => {
-            let given = if password_stdin {
-                Some(read_password_line()?)
-            } else {
-                None
-            };
+            let given = password_stdin.then(read_password_line).transpose()?;
             let pw = admin::add_user(c, &service, &user, given.as_deref(), validity_days, "admin")
                 .await?;
-            if given.is_none() {
-                out(&format!("activation password: {}", pw.as_str()))?;
-            }
-            Ok(())
+            show_new_password(given.as_deref(), &pw)
         }
         AdminCmd::User(UserCmd::List { service, json: j }) => {
             let v = admin::users(c, service.as_deref()).await?;
@@ -541,16 +543,9 @@ async fn admin_cmd(db: &DbArgs, cmd: AdminCmd) -> Result<(), CenterError> {
             user,
             password_stdin,
         }) => {
-            let given = if password_stdin {
-                Some(read_password_line()?)
-            } else {
-                None
-            };
+            let given = password_stdin.then(read_password_line).transpose()?;
             let pw = admin::new_password(c, &service, &user, given.as_deref(), "admin").await?;
-            if given.is_none() {
-                out(&format!("activation password: {}", pw.as_str()))?;
-            }
-            Ok(())
+            show_new_password(given.as_deref(), &pw)
         }
         AdminCmd::User(UserCmd::Suspend { service, user }) => {
             admin::set_suspended(c, &service, &user, true, "admin").await
@@ -563,16 +558,9 @@ async fn admin_cmd(db: &DbArgs, cmd: AdminCmd) -> Result<(), CenterError> {
             user,
             password_stdin,
         }) => {
-            let given = if password_stdin {
-                Some(read_password_line()?)
-            } else {
-                None
-            };
+            let given = password_stdin.then(read_password_line).transpose()?;
             let pw = admin::reissue(c, &service, &user, given.as_deref(), "admin").await?;
-            if given.is_none() {
-                out(&format!("activation password: {}", pw.as_str()))?;
-            }
-            Ok(())
+            show_new_password(given.as_deref(), &pw)
         }
         AdminCmd::Token(TokenCmd::List { service, json: j }) => {
             let v = admin::tokens(c, service.as_deref()).await?;
