@@ -2,11 +2,14 @@
 # Installs the system packages the tests need on Debian or Ubuntu:
 #   oathtool — an independent OTP implementation for the vector cross-check
 #   python3  — runs tests/vectors/crosscheck.py (standard library only)
+#   postgresql — server binaries (initdb, pg_ctl) for the center's tests on
+#              PostgreSQL: each test starts a throw-away cluster on loopback
+#              (no service is enabled or started by this script)
 #   Python's `cryptography` package (pip) — re-checks the protocol's
 #              known-answer vectors (tests/vectors/protocol_kat.py)
 # Safe to run again; uses sudo when not run as root.
 set -euo pipefail
-packages=(oathtool python3)
+packages=(oathtool python3 postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,14 +1,19 @@
 //! The app against a real center: the demo center's code on a loopback port
-//! with a temporary SQLite file, driven through the `ippun` binary with a
+//! with a temporary SQLite file or PostgreSQL cluster (every test runs on both), driven through the `ippun` binary with a
 //! real vault in a temporary data folder.
 #![allow(clippy::unwrap_used)]
+
+#[path = "../crates/ippun-center/tests/support/pg.rs"]
+mod pg;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
 use ippun_center::api::{self, AppState, Running};
-use ippun_center::{Center, Config, Fault, MasterKey, Verdict, admin, demo, net};
+use ippun_center::{
+    Backend, Center, Config, Fault, MasterKey, RelyingParty, Verdict, admin, demo, net,
+};
 use ippun_core::SystemClock;
 use ippun_core::profile::{self, CenterProfile};
 
@@ -21,6 +26,8 @@ struct TestCenter {
     port: u16,
     running: Option<Running>,
     center: Option<Arc<Center>>,
+    db: String,
+    _pg: Option<pg::PgCluster>,
 }
 
 enum Tls {
@@ -32,7 +39,7 @@ enum Tls {
 }
 
 impl TestCenter {
-    fn new() -> Self {
+    fn new(backend: Backend) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -47,6 +54,11 @@ impl TestCenter {
         let mut master = [0u8; 32];
         getrandom_fill(&mut master);
         write_test_ca(dir.path());
+        let pg = (backend == Backend::Postgres).then(pg::PgCluster::start);
+        let db = match &pg {
+            Some(pg) => pg.new_db(),
+            None => format!("sqlite:{}", dir.path().join("center.db").display()),
+        };
         let mut c = Self {
             rt,
             dir,
@@ -54,13 +66,15 @@ impl TestCenter {
             port,
             running: None,
             center: None,
+            db,
+            _pg: pg,
         };
         c.start(None, &Tls::None);
         c
     }
 
     fn db(&self) -> String {
-        format!("sqlite:{}", self.dir.path().join("center.db").display())
+        self.db.clone()
     }
 
     fn center(&self) -> Arc<Center> {
@@ -157,10 +171,16 @@ impl TestCenter {
     }
 
     fn verify(&self, user: &str, otp: &str) -> Verdict {
+        self.verify_in(demo::SERVICE, user, otp)
+    }
+
+    fn verify_in(&self, service: &str, user: &str, otp: &str) -> Verdict {
+        let rp = RelyingParty {
+            key_id: "test".into(),
+            service_id: service.into(),
+        };
         let c = self.center();
-        self.rt
-            .block_on(c.verify(demo::SERVICE, user, otp))
-            .unwrap()
+        self.rt.block_on(c.verify(&rp, user, otp)).unwrap()
     }
 }
 
@@ -306,9 +326,8 @@ fn assert_code(o: &Output, code: &str) {
     );
 }
 
-#[test]
-fn setup_codes_verify_correct_and_renew_end_to_end() {
-    let c = TestCenter::new();
+fn setup_codes_verify_correct_and_renew_end_to_end(backend: Backend) {
+    let c = TestCenter::new(backend);
     let app = App::new(&c);
     let url = c.http_url();
 
@@ -325,14 +344,17 @@ fn setup_codes_verify_correct_and_renew_end_to_end() {
     assert!(matches!(c.verify("demo-user", &code), Verdict::Ok { .. }));
     assert_eq!(
         c.verify("demo-user", &code),
-        Verdict::Rejected,
+        Verdict::Reused,
         "a used step is refused"
     );
 
     // A device clock 10 minutes fast: its codes are refused until corrected.
     let fast = 600;
     let skewed = app.code("Demo Bank", fast);
-    assert_eq!(c.verify("demo-user", &skewed), Verdict::Rejected);
+    assert!(matches!(
+        c.verify("demo-user", &skewed),
+        Verdict::Wrong { .. }
+    ));
     let out = app.run(&["token", "correct", "Demo Bank"], "", fast);
     assert_ok(&out);
     assert!(
@@ -395,8 +417,7 @@ fn setup_codes_verify_correct_and_renew_end_to_end() {
     let code = app.code("Demo Shinkin", 0);
     assert_eq!(code.len(), 8);
     assert!(matches!(
-        c.rt.block_on(c.center().verify(demo::SERVICE_2, "demo-user", &code))
-            .unwrap(),
+        c.verify_in(demo::SERVICE_2, "demo-user", &code),
         Verdict::Ok { .. }
     ));
 
@@ -415,9 +436,8 @@ fn setup_codes_verify_correct_and_renew_end_to_end() {
     }
 }
 
-#[test]
-fn every_demo_user_yields_its_code() {
-    let c = TestCenter::new();
+fn every_demo_user_yields_its_code(backend: Backend) {
+    let c = TestCenter::new(backend);
     let url = c.http_url();
     let users: serde_json::Value = serde_json::to_value(demo::users()).unwrap();
     let mut seen = Vec::new();
@@ -455,9 +475,8 @@ fn every_demo_user_yields_its_code() {
     );
 }
 
-#[test]
-fn wrong_activation_passwords_lock_after_five_tries_and_nothing_is_left_behind() {
-    let c = TestCenter::new();
+fn wrong_activation_passwords_lock_after_five_tries_and_nothing_is_left_behind(backend: Backend) {
+    let c = TestCenter::new(backend);
     let app = App::new(&c);
     c.add_user("guesser", "right-pass-1");
     for _ in 0..4 {
@@ -516,9 +535,8 @@ fn wrong_activation_passwords_lock_after_five_tries_and_nothing_is_left_behind()
 
 /// Every fault in every phase gives its code; after `drop-second-leg` a plain
 /// retry completes the exchange (the center had acted).
-#[test]
-fn every_fault_in_every_phase_yields_its_code() {
-    let mut c = TestCenter::new();
+fn every_fault_in_every_phase_yields_its_code(backend: Backend) {
+    let mut c = TestCenter::new(backend);
     let mut n = 0;
     for fault in Fault::ALL {
         let app = App::new(&c);
@@ -569,9 +587,8 @@ fn every_fault_in_every_phase_yields_its_code() {
     }
 }
 
-#[test]
-fn plain_http_to_a_remote_center_and_unknown_keys_are_refused() {
-    let c = TestCenter::new();
+fn plain_http_to_a_remote_center_and_unknown_keys_are_refused(backend: Backend) {
+    let c = TestCenter::new(backend);
     let app = App::new(&c);
     let out = app.add(
         "http://192.0.2.1:80",
@@ -629,3 +646,22 @@ fn plain_http_to_a_remote_center_and_unknown_keys_are_refused() {
     );
     assert_code(&out, "A008");
 }
+
+macro_rules! on_both {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $case() { super::$case(ippun_center::Backend::Sqlite); })*
+        }
+        mod postgres {
+            $(#[test] fn $case() { super::$case(ippun_center::Backend::Postgres); })*
+        }
+    };
+}
+
+on_both!(
+    setup_codes_verify_correct_and_renew_end_to_end,
+    every_demo_user_yields_its_code,
+    wrong_activation_passwords_lock_after_five_tries_and_nothing_is_left_behind,
+    every_fault_in_every_phase_yields_its_code,
+    plain_http_to_a_remote_center_and_unknown_keys_are_refused,
+);

@@ -89,7 +89,7 @@ pub async fn add_service(center: &Center, s: &ServiceSpec, actor: &str) -> Resul
     let now = center.now();
     let r = sqlx::query(
         "INSERT INTO services (id, name, logo_url, link_url, algorithm, digits, period, validity_days, open, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&s.id)
     .bind(&s.name)
@@ -125,7 +125,7 @@ pub async fn set_service_open(
     open: bool,
     actor: &str,
 ) -> Result<(), CenterError> {
-    let n = sqlx::query("UPDATE services SET open = ? WHERE id = ?")
+    let n = sqlx::query("UPDATE services SET open = $1 WHERE id = $2")
         .bind(i64::from(open))
         .bind(id)
         .execute(center.pool())
@@ -185,7 +185,7 @@ pub async fn add_user(
     let now = center.now();
     let r = sqlx::query(
         "INSERT INTO users (service_id, user_id, activation_hash, activation_expires_at, validity_days, created_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
     )
     .bind(service_id)
     .bind(user_id)
@@ -225,8 +225,8 @@ pub async fn new_password(
     let (pw, hash) = password_and_hash(password).await?;
     let now = center.now();
     let n = sqlx::query(
-        "UPDATE users SET activation_hash = ?, activation_expires_at = ?, failures = 0
-         WHERE service_id = ? AND user_id = ?",
+        "UPDATE users SET activation_hash = $1, activation_expires_at = $2, failures = 0
+         WHERE service_id = $3 AND user_id = $4",
     )
     .bind(hash)
     .bind(to_db(now + ACTIVATION_VALIDITY_SECS))
@@ -261,7 +261,7 @@ pub async fn set_suspended(
     suspended: bool,
     actor: &str,
 ) -> Result<(), CenterError> {
-    let n = sqlx::query("UPDATE users SET suspended = ? WHERE service_id = ? AND user_id = ?")
+    let n = sqlx::query("UPDATE users SET suspended = $1 WHERE service_id = $2 AND user_id = $3")
         .bind(i64::from(suspended))
         .bind(service_id)
         .bind(user_id)
@@ -296,7 +296,7 @@ pub async fn reissue(
     actor: &str,
 ) -> Result<Zeroizing<String>, CenterError> {
     let pw = new_password(center, service_id, user_id, password, actor).await?;
-    sqlx::query("UPDATE tokens SET state = 'revoked' WHERE service_id = ? AND user_id = ? AND state <> 'revoked'")
+    sqlx::query("UPDATE tokens SET state = 'revoked' WHERE service_id = $1 AND user_id = $2 AND state <> 'revoked'")
         .bind(service_id)
         .bind(user_id)
         .execute(center.pool())
@@ -321,7 +321,7 @@ pub async fn set_expiry(
     at: u64,
     actor: &str,
 ) -> Result<(), CenterError> {
-    let n = sqlx::query("UPDATE tokens SET expires_at = ? WHERE serial = ?")
+    let n = sqlx::query("UPDATE tokens SET expires_at = $1 WHERE serial = $2")
         .bind(to_db(at))
         .bind(serial)
         .execute(center.pool())
@@ -349,40 +349,88 @@ pub(crate) async fn seed_active_token(
     service_id: &str,
     user_id: &str,
 ) -> Result<(), CenterError> {
-    let service = center
-        .service(service_id)
-        .await?
-        .ok_or_else(|| CenterError::NotFound(service_id.to_owned()))?;
     let mut key = Zeroizing::new([0u8; 20]);
     getrandom::fill(key.as_mut_slice()).map_err(|_| CenterError::Random)?;
-    let device = ippun_core::protocol::new_signing_key().map_err(|_| CenterError::Random)?;
-    let now = center.now();
-    let serial = format!("{:08}", 90_000_000 + (now % 10_000_000));
-    let sealed = center.master().seal(serial.as_bytes(), key.as_slice())?;
-    sqlx::query(
-        "INSERT INTO tokens (serial, service_id, user_id, state, key_enc, algorithm, digits, period,
-            device_key, expires_at, created_at, activated_at)
-         VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&serial)
-    .bind(service_id)
-    .bind(user_id)
-    .bind(sealed)
-    .bind(service.params.algorithm.as_str())
-    .bind(i64::from(service.params.digits.get()))
-    .bind(to_db(service.params.period.secs()))
-    .bind(ippun_core::protocol::device_public(&device).0.as_slice())
-    .bind(to_db(now + service.validity_days * 86_400))
-    .bind(to_db(now))
-    .bind(to_db(now))
-    .execute(center.pool())
-    .await?;
-    sqlx::query("UPDATE users SET activation_hash = NULL, activation_expires_at = NULL WHERE service_id = ? AND user_id = ?")
+    import_tokens(center, service_id, &[(user_id, key.as_slice())], "demo").await?;
+    sqlx::query("UPDATE users SET activation_hash = NULL, activation_expires_at = NULL WHERE service_id = $1 AND user_id = $2")
         .bind(service_id)
         .bind(user_id)
         .execute(center.pool())
         .await?;
     Ok(())
+}
+
+/// Imports active tokens whose keys were made elsewhere (a move from
+/// another center, hardware tokens, load tests), in one transaction. Users
+/// are created as needed, without activation passwords. The tokens get the
+/// service's parameters and validity and a device key nobody holds, so they
+/// verify but cannot be renewed or corrected from an app. Returns the new
+/// serial numbers in order.
+pub async fn import_tokens(
+    center: &Center,
+    service_id: &str,
+    tokens: &[(&str, &[u8])],
+    actor: &str,
+) -> Result<Vec<String>, CenterError> {
+    let service = center
+        .service(service_id)
+        .await?
+        .ok_or_else(|| CenterError::NotFound(format!("service {service_id}")))?;
+    let now = center.now();
+    let mut tx = center.pool().begin().await?;
+    let mut serials = Vec::with_capacity(tokens.len());
+    for (user_id, key) in tokens {
+        check_id("user ID", user_id, 64)?;
+        if key.len() < 16 {
+            return Err(CenterError::Config(
+                "token keys must be at least 16 bytes".into(),
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO users (service_id, user_id, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(service_id)
+        .bind(*user_id)
+        .bind(to_db(now))
+        .execute(&mut *tx)
+        .await?;
+        let serial = crate::center::new_serial(&mut tx).await?;
+        let sealed = center.master().seal(serial.as_bytes(), key)?;
+        let device = ippun_core::protocol::new_signing_key().map_err(|_| CenterError::Random)?;
+        sqlx::query(
+            "INSERT INTO tokens (serial, service_id, user_id, state, key_enc, algorithm, digits,
+                period, device_key, expires_at, created_at, activated_at)
+             VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&serial)
+        .bind(service_id)
+        .bind(*user_id)
+        .bind(sealed)
+        .bind(service.params.algorithm.as_str())
+        .bind(i64::from(service.params.digits.get()))
+        .bind(to_db(service.params.period.secs()))
+        .bind(ippun_core::protocol::device_public(&device).0.as_slice())
+        .bind(to_db(now + service.validity_days * 86_400))
+        .bind(to_db(now))
+        .bind(to_db(now))
+        .execute(&mut *tx)
+        .await?;
+        serials.push(serial);
+    }
+    let detail = format!("{} tokens", tokens.len());
+    audit(
+        &mut *tx,
+        now,
+        actor,
+        "token-import",
+        (Some(service_id), None, None),
+        "ok",
+        Some(&detail),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(serials)
 }
 
 /// One service, for listings.
@@ -443,13 +491,19 @@ pub struct UserRow {
     pub activation_pending: bool,
     /// Wrong activation passwords so far.
     pub failures: i64,
+    /// Consecutive wrong codes at the verify API.
+    pub verify_failures: i64,
+    /// Locked out of the verify API (until unlocked).
+    pub verify_locked: bool,
 }
 
 /// Users of a service (all services when `None`).
 pub async fn users(center: &Center, service_id: Option<&str>) -> Result<Vec<UserRow>, CenterError> {
     let rows = sqlx::query(
-        "SELECT service_id, user_id, suspended, activation_hash IS NOT NULL AS pending, failures
-         FROM users WHERE (?1 IS NULL OR service_id = ?1) ORDER BY service_id, user_id",
+        "SELECT service_id, user_id, suspended,
+                CASE WHEN activation_hash IS NULL THEN 0 ELSE 1 END AS pending, failures,
+                verify_failures, verify_locked_at
+         FROM users WHERE ($1 IS NULL OR service_id = $1) ORDER BY service_id, user_id",
     )
     .bind(service_id)
     .fetch_all(center.pool())
@@ -462,6 +516,8 @@ pub async fn users(center: &Center, service_id: Option<&str>) -> Result<Vec<User
                 suspended: r.try_get::<i64, _>("suspended")? != 0,
                 activation_pending: r.try_get::<i64, _>("pending")? != 0,
                 failures: r.try_get("failures")?,
+                verify_failures: r.try_get("verify_failures")?,
+                verify_locked: r.try_get::<Option<i64>, _>("verify_locked_at")?.is_some(),
             })
         })
         .collect()
@@ -493,7 +549,7 @@ pub async fn tokens(
 ) -> Result<Vec<TokenInfo>, CenterError> {
     let rows = sqlx::query(
         "SELECT serial, service_id, user_id, state, expires_at, drift_steps, last_step
-         FROM tokens WHERE (?1 IS NULL OR service_id = ?1) ORDER BY created_at, serial",
+         FROM tokens WHERE ($1 IS NULL OR service_id = $1) ORDER BY created_at, serial",
     )
     .bind(service_id)
     .fetch_all(center.pool())
@@ -540,7 +596,7 @@ pub struct AuditRow {
 pub async fn audit_log(center: &Center, limit: u32) -> Result<Vec<AuditRow>, CenterError> {
     let rows = sqlx::query(
         "SELECT * FROM (SELECT id, at, actor, action, service_id, user_id, serial, outcome, detail
-           FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id",
+           FROM audit ORDER BY id DESC LIMIT $1) AS newest ORDER BY id",
     )
     .bind(i64::from(limit))
     .fetch_all(center.pool())
@@ -560,4 +616,153 @@ pub async fn audit_log(center: &Center, limit: u32) -> Result<Vec<AuditRow>, Cen
             })
         })
         .collect()
+}
+
+/// Clears a user's verify lock-out and wrong-code count.
+pub async fn unlock(
+    center: &Center,
+    service_id: &str,
+    user_id: &str,
+    actor: &str,
+) -> Result<(), CenterError> {
+    let n = sqlx::query(
+        "UPDATE users SET verify_failures = 0, verify_locked_at = NULL
+         WHERE service_id = $1 AND user_id = $2",
+    )
+    .bind(service_id)
+    .bind(user_id)
+    .execute(center.pool())
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(CenterError::NotFound(format!(
+            "user {user_id} in {service_id}"
+        )));
+    }
+    audit(
+        center.pool(),
+        center.now(),
+        actor,
+        "unlock",
+        (Some(service_id), Some(user_id), None),
+        "ok",
+        None,
+    )
+    .await
+}
+
+/// Creates an API key for a relying party of `service_id`. The whole key is
+/// returned once; only a hash of its secret is stored.
+pub async fn create_api_key(
+    center: &Center,
+    service_id: &str,
+    label: &str,
+    actor: &str,
+) -> Result<Zeroizing<String>, CenterError> {
+    if label.trim().is_empty() || label.chars().count() > 40 || label.chars().any(char::is_control)
+    {
+        return Err(CenterError::Config("label must be 1–40 characters".into()));
+    }
+    center
+        .service(service_id)
+        .await?
+        .ok_or_else(|| CenterError::NotFound(format!("service {service_id}")))?;
+    let mut id = [0u8; 6];
+    let mut secret = Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut id).map_err(|_| CenterError::Random)?;
+    getrandom::fill(secret.as_mut_slice()).map_err(|_| CenterError::Random)?;
+    let id = hex::encode(id);
+    let secret = Zeroizing::new(hex::encode(secret.as_slice()));
+    sqlx::query(
+        "INSERT INTO api_keys (key_id, service_id, secret_hash, label, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(service_id)
+    .bind(crate::verify::secret_hash(&secret))
+    .bind(label)
+    .bind(to_db(center.now()))
+    .execute(center.pool())
+    .await?;
+    audit(
+        center.pool(),
+        center.now(),
+        actor,
+        "api-key-add",
+        (Some(service_id), None, None),
+        "ok",
+        Some(&format!("key {id} ({label})")),
+    )
+    .await?;
+    Ok(Zeroizing::new(format!(
+        "{}{id}_{}",
+        crate::verify::KEY_PREFIX,
+        secret.as_str()
+    )))
+}
+
+/// One API key, for listings (never the secret).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiKeyRow {
+    /// Public key ID.
+    pub key_id: String,
+    /// Service.
+    pub service_id: String,
+    /// What the key is for.
+    pub label: String,
+    /// Created, Unix seconds.
+    pub created_at: u64,
+    /// Revoked, Unix seconds.
+    pub revoked_at: Option<u64>,
+}
+
+/// API keys of a service (all when `None`).
+pub async fn api_keys(
+    center: &Center,
+    service_id: Option<&str>,
+) -> Result<Vec<ApiKeyRow>, CenterError> {
+    let rows = sqlx::query(
+        "SELECT key_id, service_id, label, created_at, revoked_at FROM api_keys
+         WHERE ($1 IS NULL OR service_id = $1) ORDER BY created_at, key_id",
+    )
+    .bind(service_id)
+    .fetch_all(center.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ApiKeyRow {
+                key_id: r.try_get("key_id")?,
+                service_id: r.try_get("service_id")?,
+                label: r.try_get("label")?,
+                created_at: from_db(r.try_get("created_at")?),
+                revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(from_db),
+            })
+        })
+        .collect()
+}
+
+/// Revokes an API key at once.
+pub async fn revoke_api_key(center: &Center, key_id: &str, actor: &str) -> Result<(), CenterError> {
+    let row = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL
+         RETURNING service_id",
+    )
+    .bind(to_db(center.now()))
+    .bind(key_id)
+    .fetch_optional(center.pool())
+    .await?;
+    let Some(row) = row else {
+        return Err(CenterError::NotFound(format!("live API key {key_id}")));
+    };
+    let service: String = row.try_get("service_id")?;
+    audit(
+        center.pool(),
+        center.now(),
+        actor,
+        "api-key-revoke",
+        (Some(&service), None, None),
+        "ok",
+        Some(&format!("key {key_id}")),
+    )
+    .await
 }

@@ -11,8 +11,17 @@
 //! | 413 | body larger than 16 KiB |
 //! | 415 | not `application/json` |
 //! | 500 | the center failed (no detail) |
+//! | 503 | the database is out of reach for now (`Retry-After`); retry |
 //!
 //! Nothing is written to the database for 4xx answers other than 403.
+//!
+//! The verify API for relying parties, `POST /v1/verify` with
+//! `Authorization: Bearer ipk_…` and `{"service", "user", "otp"}`, answers
+//! 200 with `{"ok": true, "reason": "ok", "serial", "step", "drift_steps"}`
+//! or `{"ok": false, "reason": "wrong" | "reused" | "locked" | "expired" |
+//! "suspended" | "unknown"}` (`failures_left` with `wrong`); 401 for a
+//! missing or bad key, 403 `wrong-service` for a key of another service,
+//! 400 for a malformed request. Demo faults never touch it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,19 +29,19 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ippun_core::protocol::{self, BadRequest, Refusal};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::center::ApiError;
 use crate::fault::Fault;
 use crate::net::ConnInfo;
-use crate::{Center, CenterError};
+use crate::{Center, CenterError, Verdict};
 
 /// What the handlers share.
 #[derive(Debug, Clone)]
@@ -53,8 +62,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/renew/start", post(renew_start))
         .route("/v1/renew/confirm", post(renew_confirm))
         .route("/v1/correct", post(correct))
-        .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), apply_fault))
+        .route("/v1/verify", post(verify))
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(protocol::MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -108,6 +118,7 @@ fn answer<T: Serialize>(center: &Center, r: Result<T, ApiError>) -> Response {
             "stale-nonce",
             "the nonce is unknown, used, expired or replayed".into(),
         ),
+        Err(ApiError::Internal(e)) if e.is_unavailable() => unavailable(center, &e),
         Err(ApiError::Internal(e)) => {
             tracing::error!(error = %e, "request failed inside the center");
             bad(
@@ -117,6 +128,119 @@ fn answer<T: Serialize>(center: &Center, r: Result<T, ApiError>) -> Response {
                 "the center failed".into(),
             )
         }
+    }
+}
+
+fn unavailable(center: &Center, e: &CenterError) -> Response {
+    tracing::warn!(error = %e, "database out of reach");
+    let mut r = bad(
+        center,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "the center's database is out of reach for now; retry shortly".into(),
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    r
+}
+
+/// A relying party's question: is `otp` right for `user` of `service`?
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// Service ID (must be the API key's service).
+    pub service: String,
+    /// User ID.
+    pub user: String,
+    /// The code as typed (6–8 digits).
+    pub otp: String,
+}
+
+/// The verify API's answer (HTTP 200).
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyAnswer {
+    /// Accepted or not.
+    pub ok: bool,
+    /// `reason` and its details.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+    /// Center time, Unix seconds.
+    pub center_time: u64,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, key) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
+}
+
+fn check_verify_request(r: &VerifyRequest) -> Result<(), &'static str> {
+    let id_ok = |s: &str, max: usize| {
+        !s.is_empty()
+            && s.chars().count() <= max
+            && !s.chars().any(|c| c.is_control() || c.is_whitespace())
+    };
+    if !id_ok(&r.service, 32) {
+        return Err("service must be 1–32 characters without spaces");
+    }
+    if !id_ok(&r.user, 64) {
+        return Err("user must be 1–64 characters without spaces");
+    }
+    if !(6..=8).contains(&r.otp.len()) || !r.otp.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("otp must be 6–8 digits");
+    }
+    Ok(())
+}
+
+async fn verify(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<VerifyRequest>, JsonRejection>,
+) -> Response {
+    let c = &st.center;
+    let Some(key) = bearer(&headers) else {
+        return bad(
+            c,
+            StatusCode::UNAUTHORIZED,
+            "no-api-key",
+            "send the service's API key as Authorization: Bearer ipk_…".into(),
+        );
+    };
+    let rp = match c.relying_party(key).await {
+        Ok(Some(rp)) => rp,
+        Ok(None) => {
+            return bad(
+                c,
+                StatusCode::UNAUTHORIZED,
+                "bad-api-key",
+                "the API key is unknown, wrong or revoked".into(),
+            );
+        }
+        Err(e) => return answer::<()>(c, Err(ApiError::Internal(e))),
+    };
+    let req = match parse::<VerifyRequest>(c, body) {
+        Ok(r) => r,
+        Err(resp) => return *resp,
+    };
+    if let Err(detail) = check_verify_request(&req) {
+        return bad(c, StatusCode::BAD_REQUEST, "wrong-fields", detail.into());
+    }
+    if req.service != rp.service_id {
+        return bad(
+            c,
+            StatusCode::FORBIDDEN,
+            "wrong-service",
+            "this API key belongs to another service".into(),
+        );
+    }
+    match c.verify(&rp, &req.user, &req.otp).await {
+        Ok(verdict) => Json(VerifyAnswer {
+            ok: matches!(verdict, Verdict::Ok { .. }),
+            verdict,
+            center_time: c.now(),
+        })
+        .into_response(),
+        Err(e) => answer::<()>(c, Err(ApiError::Internal(e))),
     }
 }
 

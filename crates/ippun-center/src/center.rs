@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
 use ippun_core::otp::{Algorithm, Digits, OtpParams, Period, Totp};
@@ -13,8 +14,8 @@ use ippun_core::protocol::{
     RenewStart, ServiceInfo, SessionId,
 };
 use ippun_core::{Clock, ErrorCode, SecretKey};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Row};
 use zeroize::Zeroize;
 
 use crate::secret::{self, MasterKey};
@@ -39,6 +40,12 @@ pub struct Config {
     pub nonce_ttl_secs: u64,
     /// Renewal opens this long before expiry.
     pub renewal_window_secs: u64,
+    /// Consecutive wrong codes at the verify API before the user is locked
+    /// out (until an admin unlocks).
+    pub max_verify_failures: i64,
+    /// How long a request waits for the database (a connection, or a lock
+    /// on SQLite) before it is answered 503.
+    pub db_wait: Duration,
 }
 
 impl Default for Config {
@@ -50,6 +57,8 @@ impl Default for Config {
             session_ttl_secs: 600,
             nonce_ttl_secs: 300,
             renewal_window_secs: ippun_core::token::RENEWAL_WINDOW_SECS,
+            max_verify_failures: 10,
+            db_wait: Duration::from_secs(5),
         }
     }
 }
@@ -99,31 +108,17 @@ impl From<ProtocolError> for ApiError {
     }
 }
 
-/// The answer of [`Center::verify`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Accepted; the step is now used.
-    Ok {
-        /// The accepted HOTP counter.
-        step: u64,
-    },
-    /// Wrong code, or a code of a step already used.
-    Rejected,
-    /// No active token for this user.
-    NoToken,
-    /// The token has expired.
-    Expired,
-    /// The user is suspended.
-    Suspended,
-}
-
 /// The authentication center.
 pub struct Center {
-    pool: SqlitePool,
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+    /// SQLite only: one writer at a time within this process (see
+    /// [`Center::write_turn`]).
+    write_gate: Option<tokio::sync::Mutex<()>>,
     master: MasterKey,
     signing: SigningKey,
     clock: Arc<dyn Clock>,
-    config: Config,
+    pub(crate) config: Config,
 }
 
 impl fmt::Debug for Center {
@@ -135,31 +130,124 @@ impl fmt::Debug for Center {
     }
 }
 
-/// Opens (creating if needed) a SQLite database in WAL mode and migrates it.
-pub async fn open_pool(url: &str) -> Result<SqlitePool, CenterError> {
-    let path = url.strip_prefix("sqlite:").ok_or_else(|| {
-        CenterError::Config(format!(
-            "{url}: only sqlite:PATH databases are supported by this build"
-        ))
-    })?;
-    let opts = if path == ":memory:" {
-        SqliteConnectOptions::from_str("sqlite::memory:")?
-    } else {
-        SqliteConnectOptions::new()
-            .filename(path.trim_start_matches("//"))
-            .create_if_missing(true)
+/// The database engine behind a center.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file (WAL, synchronous=FULL) or `sqlite::memory:`.
+    Sqlite,
+    /// PostgreSQL, or an engine that speaks its protocol.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names: `sqlite:PATH`, `sqlite::memory:`,
+    /// `postgres://…` or `postgresql://…`.
+    pub fn of(url: &str) -> Result<Self, CenterError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(CenterError::Config(format!(
+                "unsupported database URL (use sqlite:PATH or postgres://…): {}",
+                redact_url(url)
+            )))
+        }
     }
-    .journal_mode(SqliteJournalMode::Wal)
-    .synchronous(SqliteSynchronous::Full)
-    .foreign_keys(true)
-    .busy_timeout(std::time::Duration::from_secs(10));
-    let max = if path == ":memory:" { 1 } else { 8 };
-    let pool = SqlitePoolOptions::new()
-        .max_connections(max)
-        .connect_with(opts)
-        .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
-    Ok(pool)
+}
+
+/// A database URL with any password replaced by `***`, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &cred[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The schema migrations, one source for both backends. The files use
+/// `BIGINT`, `TEXT` and `BYTEA` only; the identity column phrase is
+/// rewritten for SQLite, which does not speak it.
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "verify", include_str!("../migrations/0002_verify.sql")),
+];
+
+const IDENTITY_PG: &str = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+const IDENTITY_SQLITE: &str = "INTEGER PRIMARY KEY AUTOINCREMENT";
+
+/// The migrations in `backend`'s dialect.
+pub fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
+    use sqlx::SqlSafeStr;
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, name, sql)| {
+            let sql = match backend {
+                Backend::Postgres => (*sql).to_owned(),
+                Backend::Sqlite => sql.replace(IDENTITY_PG, IDENTITY_SQLITE),
+            };
+            sqlx::migrate::Migration::new(
+                *version,
+                (*name).into(),
+                sqlx::migrate::MigrationType::Simple,
+                sqlx::AssertSqlSafe(sql).into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    sqlx::migrate::Migrator::with_migrations(migrations)
+}
+
+/// Opens (creating if needed) the database at `url` and migrates it. SQLite
+/// runs in WAL mode with synchronous=FULL and foreign keys on. A request
+/// waits at most `wait` for a connection (and, on SQLite, for a lock) before
+/// it fails as unavailable.
+pub async fn open_pool(url: &str, wait: Duration) -> Result<(AnyPool, Backend), CenterError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of(url)?;
+    let memory = url == "sqlite::memory:";
+    let full_url = match backend {
+        Backend::Sqlite if !memory && !url.contains('?') => format!("{url}?mode=rwc"),
+        _ => url.to_owned(),
+    };
+    let opts = AnyConnectOptions::from_str(&full_url)?;
+    let busy_ms = wait.as_millis();
+    let mut pool = AnyPoolOptions::new().acquire_timeout(wait);
+    pool = match backend {
+        Backend::Sqlite => pool
+            .max_connections(if memory { 1 } else { 8 })
+            .idle_timeout(if memory {
+                None
+            } else {
+                Some(Duration::from_secs(600))
+            })
+            .max_lifetime(if memory {
+                None
+            } else {
+                Some(Duration::from_secs(1800))
+            })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    let pragmas = format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
+                    );
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                        .execute(&mut *conn)
+                        .await?;
+                    Ok(())
+                })
+            }),
+        Backend::Postgres => pool.max_connections(16),
+    };
+    let pool = pool.connect_with(opts).await?;
+    migrator(backend).run(&pool).await?;
+    Ok((pool, backend))
 }
 
 impl Center {
@@ -171,10 +259,12 @@ impl Center {
         clock: Arc<dyn Clock>,
         config: Config,
     ) -> Result<Self, CenterError> {
-        let pool = open_pool(db).await?;
+        let (pool, backend) = open_pool(db, config.db_wait).await?;
         let signing = load_or_create_signing_key(&pool, &master, clock.unix_seconds()).await?;
         Ok(Self {
             pool,
+            backend,
+            write_gate: (backend == Backend::Sqlite).then(|| tokio::sync::Mutex::new(())),
             master,
             signing,
             clock,
@@ -188,8 +278,29 @@ impl Center {
     }
 
     /// The database.
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The database engine.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Waits for this process's turn to write. SQLite lets one writer in at
+    /// a time and makes the others sleep and retry; queueing on a fair lock
+    /// here instead keeps the slowest requests fast. No-op on PostgreSQL.
+    /// Waiting longer than [`Config::db_wait`] fails as unavailable.
+    pub(crate) async fn write_turn(
+        &self,
+    ) -> Result<Option<tokio::sync::MutexGuard<'_, ()>>, CenterError> {
+        let Some(gate) = &self.write_gate else {
+            return Ok(None);
+        };
+        tokio::time::timeout(self.config.db_wait, gate.lock())
+            .await
+            .map(Some)
+            .map_err(|_| CenterError::Db(sqlx::Error::PoolTimedOut))
     }
 
     /// The master key.
@@ -239,7 +350,7 @@ impl Center {
     pub async fn provision_start(&self, start: ProvisionStart) -> Result<ProvisionOffer, ApiError> {
         protocol::check_start(&start)?;
         let now = self.now();
-        let seen = sqlx::query("SELECT 1 FROM sessions WHERE app_nonce = ?")
+        let seen = sqlx::query("SELECT 1 FROM sessions WHERE app_nonce = $1")
             .bind(start.app_nonce.0.as_slice())
             .fetch_optional(&self.pool)
             .await?;
@@ -263,7 +374,7 @@ impl Center {
         }
         let user = sqlx::query(
             "SELECT suspended, activation_hash, activation_expires_at, failures, validity_days
-             FROM users WHERE service_id = ? AND user_id = ?",
+             FROM users WHERE service_id = $1 AND user_id = $2",
         )
         .bind(sid)
         .bind(uid)
@@ -283,7 +394,7 @@ impl Center {
             return Err(self.refuse(act, who, ErrorCode::S0C4).await?);
         }
         let has_active = sqlx::query(
-            "SELECT 1 FROM tokens WHERE service_id = ? AND user_id = ? AND state = 'active'",
+            "SELECT 1 FROM tokens WHERE service_id = $1 AND user_id = $2 AND state = 'active'",
         )
         .bind(sid)
         .bind(uid)
@@ -304,7 +415,7 @@ impl Center {
             .map_err(|_| CenterError::Crypto("argon2 task"))??;
         if !ok {
             let row = sqlx::query(
-                "UPDATE users SET failures = failures + 1 WHERE service_id = ? AND user_id = ?
+                "UPDATE users SET failures = failures + 1 WHERE service_id = $1 AND user_id = $2
                  RETURNING failures",
             )
             .bind(sid)
@@ -334,14 +445,14 @@ impl Center {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "DELETE FROM sessions WHERE done = 0 AND serial IN
-               (SELECT serial FROM tokens WHERE service_id = ? AND user_id = ? AND state = 'pending')",
+               (SELECT serial FROM tokens WHERE service_id = $1 AND user_id = $2 AND state = 'pending')",
         )
         .bind(sid)
         .bind(uid)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "DELETE FROM tokens WHERE service_id = ? AND user_id = ? AND state = 'pending'",
+            "DELETE FROM tokens WHERE service_id = $1 AND user_id = $2 AND state = 'pending'",
         )
         .bind(sid)
         .bind(uid)
@@ -363,7 +474,7 @@ impl Center {
         sqlx::query(
             "INSERT INTO tokens (serial, service_id, user_id, state, key_enc, algorithm, digits,
                period, device_key, expires_at, created_at)
-             VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&serial)
         .bind(sid)
@@ -388,7 +499,7 @@ impl Center {
             None,
         )
         .await?;
-        sqlx::query("UPDATE users SET failures = 0 WHERE service_id = ? AND user_id = ?")
+        sqlx::query("UPDATE users SET failures = 0 WHERE service_id = $1 AND user_id = $2")
             .bind(sid)
             .bind(uid)
             .execute(&mut *tx)
@@ -420,7 +531,7 @@ impl Center {
         let row = sqlx::query(
             "SELECT serial, app_confirm, center_confirm, done, expires_at, new_key_enc,
                     new_expires_at, new_algorithm, new_digits, new_period
-             FROM sessions WHERE id = ? AND kind = ?",
+             FROM sessions WHERE id = $1 AND kind = $2",
         )
         .bind(confirm.session.0.as_slice())
         .bind(kind)
@@ -446,7 +557,7 @@ impl Center {
         let serial: String = row.try_get("serial")?;
         let mut tx = self.pool.begin().await?;
         let taken =
-            sqlx::query("UPDATE sessions SET done = 1, expires_at = ? WHERE id = ? AND done = 0")
+            sqlx::query("UPDATE sessions SET done = 1, expires_at = $1 WHERE id = $2 AND done = 0")
                 .bind(to_db(now + DONE_SESSION_KEEP_SECS))
                 .bind(confirm.session.0.as_slice())
                 .execute(&mut *tx)
@@ -456,7 +567,7 @@ impl Center {
             // Another request committed it a moment ago.
             return Ok(reply);
         }
-        let owner = sqlx::query("SELECT service_id, user_id FROM tokens WHERE serial = ?")
+        let owner = sqlx::query("SELECT service_id, user_id FROM tokens WHERE serial = $1")
             .bind(&serial)
             .fetch_optional(&mut *tx)
             .await?
@@ -465,7 +576,7 @@ impl Center {
         let uid: String = owner.try_get("user_id")?;
         if kind == "provision" {
             let n = sqlx::query(
-                "UPDATE tokens SET state = 'active', activated_at = ? WHERE serial = ? AND state = 'pending'",
+                "UPDATE tokens SET state = 'active', activated_at = $1 WHERE serial = $2 AND state = 'pending'",
             )
             .bind(to_db(now))
             .bind(&serial)
@@ -477,7 +588,7 @@ impl Center {
             }
             sqlx::query(
                 "UPDATE tokens SET state = 'revoked'
-                 WHERE service_id = ? AND user_id = ? AND state = 'active' AND serial <> ?",
+                 WHERE service_id = $1 AND user_id = $2 AND state = 'active' AND serial <> $3",
             )
             .bind(&sid)
             .bind(&uid)
@@ -486,7 +597,7 @@ impl Center {
             .await?;
             sqlx::query(
                 "UPDATE users SET activation_hash = NULL, activation_expires_at = NULL, failures = 0
-                 WHERE service_id = ? AND user_id = ?",
+                 WHERE service_id = $1 AND user_id = $2",
             )
             .bind(&sid)
             .bind(&uid)
@@ -495,8 +606,8 @@ impl Center {
         } else {
             let key: Vec<u8> = row.try_get("new_key_enc")?;
             sqlx::query(
-                "UPDATE tokens SET key_enc = ?, expires_at = ?, algorithm = ?, digits = ?, period = ?
-                 WHERE serial = ?",
+                "UPDATE tokens SET key_enc = $1, expires_at = $2, algorithm = $3, digits = $4, period = $5
+                 WHERE serial = $6",
             )
             .bind(key)
             .bind(row.try_get::<i64, _>("new_expires_at")?)
@@ -546,27 +657,29 @@ impl Center {
         }
         let nonce: protocol::Nonce = Bytes::random()?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM nonces WHERE expires_at <= ? OR (serial = ? AND used = 1)")
+        sqlx::query("DELETE FROM nonces WHERE expires_at <= $1 OR (serial = $2 AND used = 1)")
             .bind(to_db(now))
             .bind(&req.serial)
             .execute(&mut *tx)
             .await?;
         // At most a few outstanding nonces per token.
         sqlx::query(
-            "DELETE FROM nonces WHERE serial = ? AND nonce NOT IN
-               (SELECT nonce FROM nonces WHERE serial = ? ORDER BY expires_at DESC LIMIT 4)",
+            "DELETE FROM nonces WHERE serial = $1 AND nonce NOT IN
+               (SELECT nonce FROM nonces WHERE serial = $2 ORDER BY expires_at DESC LIMIT 4)",
         )
         .bind(&req.serial)
         .bind(&req.serial)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO nonces (nonce, serial, purpose, expires_at) VALUES (?, ?, ?, ?)")
-            .bind(nonce.0.as_slice())
-            .bind(&req.serial)
-            .bind(req.purpose.as_str())
-            .bind(to_db(now + self.config.nonce_ttl_secs))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO nonces (nonce, serial, purpose, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(nonce.0.as_slice())
+        .bind(&req.serial)
+        .bind(req.purpose.as_str())
+        .bind(to_db(now + self.config.nonce_ttl_secs))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Challenge {
             version: protocol::VERSION,
@@ -584,7 +697,7 @@ impl Center {
         purpose: Purpose,
     ) -> Result<(), ApiError> {
         let row = sqlx::query(
-            "SELECT 1 FROM nonces WHERE nonce = ? AND serial = ? AND purpose = ? AND used = 0 AND expires_at > ?",
+            "SELECT 1 FROM nonces WHERE nonce = $1 AND serial = $2 AND purpose = $3 AND used = 0 AND expires_at > $4",
         )
         .bind(nonce.0.as_slice())
         .bind(serial)
@@ -597,7 +710,7 @@ impl Center {
 
     /// Uses a nonce once (atomically).
     async fn use_nonce(&self, nonce: &protocol::Nonce) -> Result<(), ApiError> {
-        let n = sqlx::query("UPDATE nonces SET used = 1 WHERE nonce = ? AND used = 0")
+        let n = sqlx::query("UPDATE nonces SET used = 1 WHERE nonce = $1 AND used = 0")
             .bind(nonce.0.as_slice())
             .execute(&self.pool)
             .await?
@@ -741,7 +854,7 @@ impl Center {
         };
         let drift = i64::try_from(i128::from(device_step) - i128::from(center_step)).unwrap_or(0);
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE tokens SET drift_steps = ? WHERE serial = ?")
+        sqlx::query("UPDATE tokens SET drift_steps = $1 WHERE serial = $2")
             .bind(drift)
             .bind(&req.serial)
             .execute(&mut *tx)
@@ -769,80 +882,13 @@ impl Center {
     }
 
     // -----------------------------------------------------------------------
-    // Verification
-    // -----------------------------------------------------------------------
-
-    /// Verifies a code for a user: accepts the drift-adjusted step or one step
-    /// either side, never a step at or before the last accepted one (the
-    /// update is atomic, so two racing requests cannot both win).
-    pub async fn verify(
-        &self,
-        service_id: &str,
-        user_id: &str,
-        otp: &str,
-    ) -> Result<Verdict, CenterError> {
-        let row = sqlx::query(
-            "SELECT serial FROM tokens WHERE service_id = ? AND user_id = ? AND state = 'active'",
-        )
-        .bind(service_id)
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            return Ok(Verdict::NoToken);
-        };
-        let serial: String = row.try_get("serial")?;
-        let Some(token) = self.token(&serial).await? else {
-            return Ok(Verdict::NoToken);
-        };
-        let now = self.now();
-        if self.user_suspended(service_id, user_id).await? {
-            return Ok(Verdict::Suspended);
-        }
-        if now >= token.expires_at {
-            return Ok(Verdict::Expired);
-        }
-        let totp = self.generator(&serial, &token).map_err(|e| match e {
-            ApiError::Internal(e) => e,
-            _ => CenterError::Crypto("token key"),
-        })?;
-        let center_step = now / token.params.period.secs();
-        let Some(expected) = center_step.checked_add_signed(token.drift_steps) else {
-            return Ok(Verdict::Rejected);
-        };
-        for step in [
-            expected,
-            expected.saturating_sub(1),
-            expected.saturating_add(1),
-        ] {
-            if totp.code_at_counter(step).to_string() == otp {
-                let n = sqlx::query(
-                    "UPDATE tokens SET last_step = ? WHERE serial = ? AND (last_step IS NULL OR last_step < ?)",
-                )
-                .bind(to_db(step))
-                .bind(&serial)
-                .bind(to_db(step))
-                .execute(&self.pool)
-                .await?
-                .rows_affected();
-                return Ok(if n == 1 {
-                    Verdict::Ok { step }
-                } else {
-                    Verdict::Rejected
-                });
-            }
-        }
-        Ok(Verdict::Rejected)
-    }
-
-    // -----------------------------------------------------------------------
     // Lookups
     // -----------------------------------------------------------------------
 
     pub(crate) async fn service(&self, id: &str) -> Result<Option<Service>, CenterError> {
         let row = sqlx::query(
             "SELECT id, name, logo_url, link_url, algorithm, digits, period, validity_days, open
-             FROM services WHERE id = ?",
+             FROM services WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -871,7 +917,7 @@ impl Center {
         let row = sqlx::query(
             "SELECT service_id, user_id, state, key_enc, algorithm, digits, period, device_key,
                     expires_at, drift_steps
-             FROM tokens WHERE serial = ?",
+             FROM tokens WHERE serial = $1",
         )
         .bind(serial)
         .fetch_optional(&self.pool)
@@ -896,7 +942,7 @@ impl Center {
     }
 
     async fn user_suspended(&self, sid: &str, uid: &str) -> Result<bool, CenterError> {
-        let row = sqlx::query("SELECT suspended FROM users WHERE service_id = ? AND user_id = ?")
+        let row = sqlx::query("SELECT suspended FROM users WHERE service_id = $1 AND user_id = $2")
             .bind(sid)
             .bind(uid)
             .fetch_optional(&self.pool)
@@ -909,7 +955,7 @@ impl Center {
 
     async fn user_validity(&self, sid: &str, uid: &str) -> Result<Option<u64>, CenterError> {
         let row =
-            sqlx::query("SELECT validity_days FROM users WHERE service_id = ? AND user_id = ?")
+            sqlx::query("SELECT validity_days FROM users WHERE service_id = $1 AND user_id = $2")
                 .bind(sid)
                 .bind(uid)
                 .fetch_optional(&self.pool)
@@ -920,7 +966,7 @@ impl Center {
         })
     }
 
-    fn generator(&self, serial: &str, token: &TokenRow) -> Result<Totp, ApiError> {
+    pub(crate) fn generator(&self, serial: &str, token: &TokenRow) -> Result<Totp, ApiError> {
         let key = self.master.open(serial.as_bytes(), &token.key_enc)?;
         let key = SecretKey::from_bytes(key.to_vec())
             .map_err(|_| CenterError::Crypto("empty token key"))?;
@@ -980,7 +1026,7 @@ pub(crate) fn params_of(alg: &str, digits: i64, period: i64) -> Result<OtpParams
     })
 }
 
-fn blob32(row: &sqlx::sqlite::SqliteRow, col: &str) -> Result<B32, CenterError> {
+pub(crate) fn blob32(row: &sqlx::any::AnyRow, col: &str) -> Result<B32, CenterError> {
     let v: Vec<u8> = row.try_get(col)?;
     let arr: [u8; 32] = v
         .as_slice()
@@ -991,7 +1037,7 @@ fn blob32(row: &sqlx::sqlite::SqliteRow, col: &str) -> Result<B32, CenterError> 
 
 #[allow(clippy::too_many_arguments)]
 async fn insert_session(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut sqlx::AnyConnection,
     session: &SessionId,
     kind: &str,
     serial: &str,
@@ -1003,7 +1049,7 @@ async fn insert_session(
     sqlx::query(
         "INSERT INTO sessions (id, kind, serial, app_nonce, app_confirm, center_confirm,
             new_key_enc, new_expires_at, new_algorithm, new_digits, new_period, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(session.0.as_slice())
     .bind(kind)
@@ -1022,13 +1068,13 @@ async fn insert_session(
     Ok(())
 }
 
-async fn new_serial(tx: &mut sqlx::SqliteConnection) -> Result<String, CenterError> {
+pub(crate) async fn new_serial(tx: &mut sqlx::AnyConnection) -> Result<String, CenterError> {
     for _ in 0..32 {
         let mut b = [0u8; 4];
         getrandom::fill(&mut b).map_err(|_| CenterError::Random)?;
         let n = 10_000_000 + u32::from_be_bytes(b) % 90_000_000;
         let serial = n.to_string();
-        let taken = sqlx::query("SELECT 1 FROM tokens WHERE serial = ?")
+        let taken = sqlx::query("SELECT 1 FROM tokens WHERE serial = $1")
             .bind(&serial)
             .fetch_optional(&mut *tx)
             .await?;
@@ -1040,7 +1086,7 @@ async fn new_serial(tx: &mut sqlx::SqliteConnection) -> Result<String, CenterErr
 }
 
 /// Writes one audit record.
-pub(crate) async fn audit<'e, E: sqlx::SqliteExecutor<'e>>(
+pub(crate) async fn audit<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     ex: E,
     at: u64,
     actor: &str,
@@ -1051,7 +1097,7 @@ pub(crate) async fn audit<'e, E: sqlx::SqliteExecutor<'e>>(
 ) -> Result<(), CenterError> {
     sqlx::query(
         "INSERT INTO audit (at, actor, action, service_id, user_id, serial, outcome, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(to_db(at))
     .bind(actor)
@@ -1067,7 +1113,7 @@ pub(crate) async fn audit<'e, E: sqlx::SqliteExecutor<'e>>(
 }
 
 async fn load_or_create_signing_key(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     master: &MasterKey,
     now: u64,
 ) -> Result<SigningKey, CenterError> {
@@ -1090,7 +1136,7 @@ async fn load_or_create_signing_key(
     let sealed = master.seal(AAD, &seed)?;
     seed.zeroize();
     sqlx::query(
-        "INSERT INTO center_key (id, signing_key, public_key, created_at) VALUES (1, ?, ?, ?)
+        "INSERT INTO center_key (id, signing_key, public_key, created_at) VALUES (1, $1, $2, $3)
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(sealed)

@@ -394,7 +394,7 @@ pub async fn seed(center: &Center) -> Result<bool, CenterError> {
         let pool = center.pool();
         if let Some(hook) = u.after_setup {
             sqlx::query(
-                "UPDATE users SET demo_after_setup = ? WHERE service_id = ? AND user_id = ?",
+                "UPDATE users SET demo_after_setup = $1 WHERE service_id = $2 AND user_id = $3",
             )
             .bind(hook)
             .bind(u.service_id)
@@ -408,15 +408,17 @@ pub async fn seed(center: &Center) -> Result<bool, CenterError> {
                 admin::set_suspended(center, u.service_id, u.user_id, true, "demo").await?;
             }
             Seed::Locked => {
-                sqlx::query("UPDATE users SET failures = ? WHERE service_id = ? AND user_id = ?")
-                    .bind(center.config().max_activation_failures)
-                    .bind(u.service_id)
-                    .bind(u.user_id)
-                    .execute(pool)
-                    .await?;
+                sqlx::query(
+                    "UPDATE users SET failures = $1 WHERE service_id = $2 AND user_id = $3",
+                )
+                .bind(center.config().max_activation_failures)
+                .bind(u.service_id)
+                .bind(u.user_id)
+                .execute(pool)
+                .await?;
             }
             Seed::PasswordExpired => {
-                sqlx::query("UPDATE users SET activation_expires_at = ? WHERE service_id = ? AND user_id = ?")
+                sqlx::query("UPDATE users SET activation_expires_at = $1 WHERE service_id = $2 AND user_id = $3")
                     .bind(to_db(now.saturating_sub(86_400)))
                     .bind(u.service_id)
                     .bind(u.user_id)
@@ -437,7 +439,7 @@ pub(crate) async fn after_setup(
     serial: &str,
 ) -> Result<(), CenterError> {
     let row =
-        sqlx::query("SELECT demo_after_setup FROM users WHERE service_id = ? AND user_id = ?")
+        sqlx::query("SELECT demo_after_setup FROM users WHERE service_id = $1 AND user_id = $2")
             .bind(sid)
             .bind(uid)
             .fetch_optional(center.pool())

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use ippun_center::admin::{self, ServiceSpec};
 use ippun_center::api::{self, AppState};
-use ippun_center::{Center, CenterError, Config, Fault, MasterKey, demo, net};
+use ippun_center::{Backend, Center, CenterError, Config, Fault, MasterKey, demo, net};
 use ippun_core::profile::{self, CenterProfile};
 use ippun_core::{Clock, SystemClock};
 
@@ -22,11 +22,12 @@ struct Cli {
 
 #[derive(Debug, clap::Args)]
 struct DbArgs {
-    /// Database: sqlite:PATH.
+    /// Database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
     #[arg(long)]
     db: String,
-    /// Master-key file (64 hex digits, created 0600 if missing). Default:
-    /// the database path with `.master-key` appended.
+    /// Master-key file (64 hex digits, created 0600 if missing). Default
+    /// for SQLite: the database path with `.master-key` appended; required
+    /// for PostgreSQL.
     #[arg(long)]
     master_key: Option<PathBuf>,
 }
@@ -142,6 +143,22 @@ enum ServiceCmd {
     Open { id: String },
     /// Close a service for setup.
     Close { id: String },
+    /// Create an API key for the service's web site (verify API); prints
+    /// it once.
+    ApiKey {
+        id: String,
+        /// What the key is for, e.g. "web banking".
+        #[arg(long, default_value = "relying party")]
+        label: String,
+    },
+    /// List API keys (never their secrets).
+    ApiKeys {
+        id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API key by its ID.
+    RevokeKey { key_id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,6 +190,8 @@ enum UserCmd {
     Suspend { service: String, user: String },
     /// Resume a user.
     Resume { service: String, user: String },
+    /// Clear a verify lock-out (too many wrong codes).
+    Unlock { service: String, user: String },
     /// Re-issue: revoke the user's tokens and issue a new activation password.
     Reissue {
         service: String,
@@ -245,7 +264,7 @@ fn master_path(db: &DbArgs) -> Result<PathBuf, CenterError> {
         .db
         .strip_prefix("sqlite:")
         .filter(|p| *p != ":memory:")
-        .ok_or_else(|| CenterError::Config("give --master-key for this database".into()))?;
+        .ok_or_else(|| CenterError::Config("give --master-key FILE for this database".into()))?;
     Ok(PathBuf::from(format!("{path}.master-key")))
 }
 
@@ -394,6 +413,11 @@ async fn run_demo(
     home: Option<PathBuf>,
 ) -> Result<(), CenterError> {
     let db_url = db.unwrap_or_else(|| "sqlite::memory:".into());
+    if Backend::of(&db_url)? != Backend::Sqlite {
+        return Err(CenterError::Config(
+            "the demo center runs on SQLite; serve PostgreSQL with `ippun-center serve`".into(),
+        ));
+    }
     let master = match db_url.strip_prefix("sqlite:").filter(|p| *p != ":memory:") {
         Some(path) => MasterKey::load_or_create(Path::new(&format!("{path}.master-key")))?,
         None => MasterKey::generate()?,
@@ -506,6 +530,35 @@ async fn admin_cmd(db: &DbArgs, cmd: AdminCmd) -> Result<(), CenterError> {
         AdminCmd::Service(ServiceCmd::Close { id }) => {
             admin::set_service_open(c, &id, false, "admin").await
         }
+        AdminCmd::Service(ServiceCmd::ApiKey { id, label }) => {
+            let key = admin::create_api_key(c, &id, &label, "admin").await?;
+            out(&key)
+        }
+        AdminCmd::Service(ServiceCmd::ApiKeys { id, json: j }) => {
+            let v = admin::api_keys(c, id.as_deref()).await?;
+            if j {
+                return json(&v);
+            }
+            for k in v {
+                let created = ippun_core::input::format_utc(k.created_at).unwrap_or_default();
+                let revoked = k
+                    .revoked_at
+                    .and_then(ippun_core::input::format_utc)
+                    .map(|t| format!(" revoked {t}"))
+                    .unwrap_or_default();
+                out(&format!(
+                    "{} {:<16} created {created}{revoked}  {}",
+                    k.key_id, k.service_id, k.label
+                ))?;
+            }
+            Ok(())
+        }
+        AdminCmd::Service(ServiceCmd::RevokeKey { key_id }) => {
+            admin::revoke_api_key(c, &key_id, "admin").await
+        }
+        AdminCmd::User(UserCmd::Unlock { service, user }) => {
+            admin::unlock(c, &service, &user, "admin").await
+        }
         AdminCmd::User(UserCmd::Add {
             service,
             user,
@@ -524,7 +577,7 @@ async fn admin_cmd(db: &DbArgs, cmd: AdminCmd) -> Result<(), CenterError> {
             }
             for u in v {
                 out(&format!(
-                    "{:<16} {:<24} {}{}failures {}",
+                    "{:<16} {:<24} {}{}{}failures {}, wrong codes {}",
                     u.service_id,
                     u.user_id,
                     if u.suspended { "suspended " } else { "" },
@@ -533,7 +586,9 @@ async fn admin_cmd(db: &DbArgs, cmd: AdminCmd) -> Result<(), CenterError> {
                     } else {
                         ""
                     },
-                    u.failures
+                    if u.verify_locked { "locked " } else { "" },
+                    u.failures,
+                    u.verify_failures
                 ))?;
             }
             Ok(())

@@ -1,11 +1,14 @@
-//! Bad requests get clear 4xx answers and write nothing; the demo lists
-//! come out of the binary as JSON.
+//! Bad requests get clear 4xx answers and write nothing (on SQLite and on
+//! PostgreSQL); the demo lists come out of the binary as JSON.
 #![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
+
+#[path = "support/pg.rs"]
+mod pg;
 
 use std::sync::Arc;
 
 use ippun_center::api::{self, AppState};
-use ippun_center::{Center, Config, MasterKey, demo};
+use ippun_center::{Backend, Center, Config, MasterKey, demo};
 use ippun_core::SystemClock;
 use ippun_core::protocol::{self, AppProvision, AppRenew, Bytes};
 
@@ -14,12 +17,17 @@ struct Served {
     center: Arc<Center>,
     url: String,
     _dir: tempfile::TempDir,
+    _pg: Option<pg::PgCluster>,
 }
 
-fn serve() -> Served {
+fn serve(backend: Backend) -> Served {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("c.db").display());
+    let pg = (backend == Backend::Postgres).then(pg::PgCluster::start);
+    let db = match &pg {
+        Some(pg) => pg.new_db(),
+        None => format!("sqlite:{}", dir.path().join("c.db").display()),
+    };
     let (center, url) = rt.block_on(async {
         let c = Arc::new(
             Center::open(
@@ -46,11 +54,13 @@ fn serve() -> Served {
         std::mem::forget(r); // runs until the runtime is dropped
         (c, url)
     });
+    assert_eq!(center.backend(), backend);
     Served {
         rt,
         center,
         url,
         _dir: dir,
+        _pg: pg,
     }
 }
 
@@ -89,9 +99,8 @@ fn rows(s: &Served) -> i64 {
     })
 }
 
-#[test]
-fn bad_requests_get_4xx_and_write_nothing() {
-    let s = serve();
+fn bad_requests_get_4xx_and_write_nothing(backend: Backend) {
+    let s = serve(backend);
     let before = rows(&s);
     let json = "application/json";
     let cases: Vec<(&str, &str, Vec<u8>, u16, &str)> = vec![
@@ -182,9 +191,8 @@ fn bad_requests_get_4xx_and_write_nothing() {
     assert_eq!(rows(&s), before, "nothing written for bad requests");
 }
 
-#[test]
-fn replays_and_forged_signatures_are_refused() {
-    let s = serve();
+fn replays_and_forged_signatures_are_refused(backend: Backend) {
+    let s = serve(backend);
     let json = "application/json";
     let now = s.center.now();
     let app = AppProvision::new(demo::SERVICE, "demo-user", "demo-1111-2222", now).unwrap();
@@ -246,6 +254,110 @@ fn replays_and_forged_signatures_are_refused() {
     assert_eq!(got, 409);
     assert_eq!(rows(&s), before);
 }
+
+/// The admin command line against a database of each kind: services, users,
+/// API keys (printed once, never listed), unlock, audit.
+fn admin_cli_round_trip(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = (backend == Backend::Postgres).then(pg::PgCluster::start);
+    let mut db_args: Vec<String> = match &pg {
+        Some(pg) => vec!["--db".into(), pg.new_db()],
+        None => vec![
+            "--db".into(),
+            format!("sqlite:{}", dir.path().join("c.db").display()),
+        ],
+    };
+    let admin = |db_args: &[String], args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ippun-center"))
+            .arg("admin")
+            .args(db_args)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    if backend == Backend::Postgres {
+        let (code, _, err) = admin(&db_args, &["key"]);
+        assert_eq!(code, Some(2), "PostgreSQL needs a master-key file: {err}");
+        assert!(err.contains("--master-key"), "{err}");
+        db_args.extend([
+            "--master-key".into(),
+            dir.path().join("master.key").display().to_string(),
+        ]);
+    }
+    let ok = |args: &[&str]| {
+        let (code, out, err) = admin(&db_args, args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        out
+    };
+    assert!(ok(&["key"]).starts_with("ed25519:"));
+    ok(&["service", "add", "BANK", "--name", "Bank"]);
+    let pw = ok(&["user", "add", "BANK", "alice"]);
+    assert!(!pw.trim().is_empty());
+    let key = ok(&["service", "api-key", "BANK", "--label", "web site"]);
+    let key = key.trim();
+    assert!(
+        key.starts_with("ipk_") && key.len() == 4 + 12 + 1 + 64,
+        "{key}"
+    );
+    let key_id = &key[4..16];
+    let listed = ok(&["service", "api-keys", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(v[0]["key_id"], key_id);
+    assert_eq!(v[0]["label"], "web site");
+    assert!(!listed.contains(&key[17..]), "the secret is never listed");
+    let users: serde_json::Value =
+        serde_json::from_str(&ok(&["user", "list", "BANK", "--json"])).unwrap();
+    assert_eq!(users[0]["user_id"], "alice");
+    assert_eq!(users[0]["verify_locked"], false);
+    ok(&["user", "unlock", "BANK", "alice"]);
+    let (code, _, err) = admin(&db_args, &["user", "unlock", "BANK", "bob"]);
+    assert_eq!(code, Some(1), "{err}");
+    ok(&["service", "revoke-key", key_id]);
+    let (code, _, _) = admin(&db_args, &["service", "revoke-key", key_id]);
+    assert_eq!(code, Some(1), "a key is revoked once");
+    let (code, _, _) = admin(&db_args, &["service", "api-key", "NOPE"]);
+    assert_eq!(code, Some(1));
+    let audit: serde_json::Value =
+        serde_json::from_str(&ok(&["audit", "--json", "--limit", "10"])).unwrap();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "service-add",
+            "user-add",
+            "api-key-add",
+            "unlock",
+            "api-key-revoke"
+        ]
+    );
+}
+
+macro_rules! on_both {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $case() { super::$case(ippun_center::Backend::Sqlite); })*
+        }
+        mod postgres {
+            $(#[test] fn $case() { super::$case(ippun_center::Backend::Postgres); })*
+        }
+    };
+}
+
+on_both!(
+    admin_cli_round_trip,
+    bad_requests_get_4xx_and_write_nothing,
+    replays_and_forged_signatures_are_refused,
+);
 
 #[test]
 fn the_demo_lists_users_and_faults_as_json() {

@@ -1,0 +1,304 @@
+//! Load on the verify API over loopback, on SQLite and on PostgreSQL, with
+//! the raw HOTP check rate of the same machine as the ceiling.
+//!
+//! `cargo bench -p ippun-center --bench verify_load`
+//!
+//! Method: a center with `IPPUN_BENCH_TOKENS` imported tokens (default
+//! 20 000) serves on 127.0.0.1; `IPPUN_BENCH_CLIENTS` client threads
+//! (default 32, keep-alive HTTP/1.1) send one right code per token, so every
+//! request is a full accept: API-key check, one read, HMAC, the atomic
+//! update and the audit row, committed (SQLite: WAL, synchronous=FULL;
+//! PostgreSQL 15: a throw-away cluster with default settings, fsync on). A run stops after every
+//! token or `IPPUN_BENCH_SECONDS` (default 30 s), whichever comes first.
+//! Clients and server share the machine's cores.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::cast_precision_loss)]
+
+#[path = "../tests/support/pg.rs"]
+mod pg;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ippun_center::admin::{self, ServiceSpec};
+use ippun_center::api::{self, AppState};
+use ippun_center::{Backend, Center, Config, MasterKey};
+use ippun_core::otp::{OtpParams, Totp};
+use ippun_core::{Clock, SecretKey, SteppingClock};
+
+const SERVICE: &str = "LOAD-BANK";
+const T0: u64 = 1_800_000_000 / 60 * 60 + 5;
+
+fn env_num(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Outcome {
+    backend: &'static str,
+    sent: usize,
+    accepted: usize,
+    other: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    sorted[i as usize]
+}
+
+/// The token keys of the run: distinct, reproducible.
+fn token_keys(tokens: usize) -> Vec<[u8; 20]> {
+    let mut keys: Vec<[u8; 20]> = vec![[0; 20]; tokens];
+    for (i, k) in keys.iter_mut().enumerate() {
+        k[..8].copy_from_slice(&(i as u64).to_be_bytes());
+        k[8..].copy_from_slice(b"ippun-bench!");
+    }
+    keys
+}
+
+/// A center on `db` with one imported token per key, serving on loopback;
+/// its API key.
+fn start_center(
+    rt: &tokio::runtime::Runtime,
+    db: &str,
+    keys: &[[u8; 20]],
+) -> (Arc<Center>, api::Running, String) {
+    let clock: Arc<dyn Clock> =
+        Arc::new(SteppingClock::new(Duration::from_secs(T0), Duration::ZERO));
+    let tokens = keys.len();
+    rt.block_on(async {
+        let c = Arc::new(
+            Center::open(db, MasterKey::generate().unwrap(), clock, Config::default())
+                .await
+                .unwrap(),
+        );
+        admin::add_service(
+            &c,
+            &ServiceSpec {
+                id: SERVICE.into(),
+                name: "Load".into(),
+                logo_url: None,
+                link_url: None,
+                algorithm: "sha1".into(),
+                digits: 6,
+                period: 60,
+                validity_days: 365,
+                open: true,
+            },
+            "bench",
+        )
+        .await
+        .unwrap();
+        let users: Vec<String> = (0..tokens).map(|i| format!("u{i}")).collect();
+        let batch: Vec<(&str, &[u8])> = users
+            .iter()
+            .zip(keys)
+            .map(|(u, k)| (u.as_str(), &k[..]))
+            .collect();
+        for chunk in batch.chunks(5000) {
+            admin::import_tokens(&c, SERVICE, chunk, "bench")
+                .await
+                .unwrap();
+        }
+        let key = admin::create_api_key(&c, SERVICE, "load", "bench")
+            .await
+            .unwrap();
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let running = api::serve(
+            tcp,
+            None,
+            AppState {
+                center: c.clone(),
+                fault: None,
+            },
+        )
+        .unwrap();
+        (c, running, key.to_string())
+    })
+}
+
+fn run(backend: Backend, db: &str, tokens: usize, clients: usize, limit: Duration) -> Outcome {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let keys = token_keys(tokens);
+    let (center, running, api_key) = start_center(&rt, db, &keys);
+    let url = format!("{}/v1/verify", running.url());
+    let step = T0 / 60;
+    let bodies: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let totp = Totp::new(
+                &SecretKey::from_bytes(k.to_vec()).unwrap(),
+                OtpParams::default(),
+            );
+            serde_json::json!({"service": SERVICE, "user": format!("u{i}"),
+                "otp": totp.code_at_counter(step).to_string()})
+            .to_string()
+        })
+        .collect();
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new((Vec::with_capacity(tokens), 0usize, 0usize));
+    let start = Instant::now();
+    let deadline = start + limit;
+    std::thread::scope(|scope| {
+        for _ in 0..clients {
+            scope.spawn(|| {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                let auth = format!("Bearer {api_key}");
+                let (mut lat, mut ok, mut other) = (Vec::new(), 0, 0);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= bodies.len() || Instant::now() > deadline {
+                        break;
+                    }
+                    let t = Instant::now();
+                    let good = match agent
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .header("authorization", &auth)
+                        .send(bodies[i].as_bytes())
+                    {
+                        Ok(mut r) => {
+                            let s = r.body_mut().read_to_string().unwrap_or_default();
+                            r.status() == 200 && s.contains("\"ok\":true")
+                        }
+                        Err(_) => false,
+                    };
+                    lat.push(t.elapsed());
+                    if good {
+                        ok += 1;
+                    } else {
+                        other += 1;
+                    }
+                }
+                let mut g = results.lock().unwrap();
+                g.0.extend(lat);
+                g.1 += ok;
+                g.2 += other;
+            });
+        }
+    });
+    let elapsed = start.elapsed();
+    rt.block_on(async {
+        running.shutdown().await.unwrap();
+        center.pool().close().await;
+    });
+    let (mut latencies, accepted, other) = results.into_inner().unwrap();
+    latencies.sort();
+    Outcome {
+        backend: match backend {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        },
+        sent: latencies.len(),
+        accepted,
+        other,
+        elapsed,
+        latencies,
+    }
+}
+
+/// Raw HOTP checks per second (HMAC-SHA1, 6 digits, key already in memory)
+/// on `threads` threads for about a second: the ceiling for any center.
+fn raw_hmac_rate(threads: usize) -> f64 {
+    let totp = Totp::new(
+        &SecretKey::from_bytes(b"12345678901234567890".to_vec()).unwrap(),
+        OtpParams::default(),
+    );
+    let totp = Arc::new(totp);
+    let start = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let totp = totp.clone();
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                let mut hits = 0u64;
+                let end = Instant::now() + Duration::from_secs(1);
+                while Instant::now() < end {
+                    for k in 0..1000u64 {
+                        if totp
+                            .code_at_counter(t as u64 * 1_000_000 + n + k)
+                            .to_string()
+                            == "123456"
+                        {
+                            hits += 1;
+                        }
+                    }
+                    n += 1000;
+                }
+                std::hint::black_box(hits);
+                n
+            })
+        })
+        .collect();
+    let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing
+    // and wants a quick smoke run.
+    let full = std::env::args().any(|a| a == "--bench");
+    let tokens = env_num("IPPUN_BENCH_TOKENS", if full { 20_000 } else { 200 });
+    let clients = env_num("IPPUN_BENCH_CLIENTS", 32);
+    let limit = Duration::from_secs(env_num("IPPUN_BENCH_SECONDS", 30) as u64);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite:{}", dir.path().join("load.db").display());
+    let mut outcomes = vec![run(Backend::Sqlite, &sqlite, tokens, clients, limit)];
+    let cluster = pg::PgCluster::start_with(true);
+    outcomes.push(run(
+        Backend::Postgres,
+        &cluster.new_db(),
+        tokens,
+        clients,
+        limit,
+    ));
+    drop(cluster);
+    let one = raw_hmac_rate(1);
+    let all = raw_hmac_rate(cores);
+
+    println!(
+        "verify API on loopback: {tokens} tokens, {clients} clients, {cores} cores shared by clients and center"
+    );
+    println!(
+        "| backend | requests | accepted | other | seconds | requests/s | p50 ms | p99 ms | max ms |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for o in &outcomes {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "| {} | {} | {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} |",
+            o.backend,
+            o.sent,
+            o.accepted,
+            o.other,
+            o.elapsed.as_secs_f64(),
+            o.sent as f64 / o.elapsed.as_secs_f64(),
+            ms(pct(&o.latencies, 0.50)),
+            ms(pct(&o.latencies, 0.99)),
+            ms(o.latencies.last().copied().unwrap_or_default()),
+        );
+    }
+    println!(
+        "| raw HOTP check (ceiling) | 1 thread: {one:.0}/s | {cores} threads: {all:.0}/s | | | | | | |"
+    );
+    for o in &outcomes {
+        assert_eq!(o.other, 0, "{}: every request must be accepted", o.backend);
+    }
+}

@@ -1,0 +1,669 @@
+//! The verify API over HTTP on loopback, on SQLite and on PostgreSQL: every
+//! answer, API keys, lock-out and unlock, slow drift learning, exactly-once
+//! acceptance under 64 parallel attempts, and the database going away.
+#![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use ippun_center::admin::{self, ServiceSpec};
+use ippun_center::api::{self, AppState, Running};
+use ippun_center::{Backend, Center, Config, MasterKey};
+use ippun_core::otp::Totp;
+use ippun_core::protocol::{AppProvision, Confirm};
+use ippun_core::{Clock, SecretKey, SteppingClock};
+use pg::PgCluster;
+
+const SERVICE: &str = "TEST-BANK";
+const OTHER: &str = "OTHER-BANK";
+/// A step boundary plus 5 s, in 2027.
+const T0: u64 = 1_800_000_000 / 60 * 60 + 5;
+
+struct Env {
+    rt: tokio::runtime::Runtime,
+    clock: Arc<SteppingClock>,
+    center: Arc<Center>,
+    running: Option<Running>,
+    url: String,
+    key: String,
+    pg: Option<PgCluster>,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new(backend: Backend) -> Self {
+        Self::with(backend, Config::default())
+    }
+
+    fn with(backend: Backend, config: Config) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (db, pg) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite:{}", dir.path().join("center.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let pg = PgCluster::start();
+                (pg.new_db(), Some(pg))
+            }
+        };
+        let clock = Arc::new(SteppingClock::new(Duration::from_secs(T0), Duration::ZERO));
+        let dyn_clock: Arc<dyn Clock> = clock.clone();
+        let (center, running, key) = rt.block_on(async move {
+            let c = Arc::new(
+                Center::open(&db, MasterKey::generate().unwrap(), dyn_clock, config)
+                    .await
+                    .unwrap(),
+            );
+            assert_eq!(c.backend(), backend);
+            for id in [SERVICE, OTHER] {
+                admin::add_service(
+                    &c,
+                    &ServiceSpec {
+                        id: id.into(),
+                        name: id.into(),
+                        logo_url: None,
+                        link_url: None,
+                        algorithm: "sha1".into(),
+                        digits: 6,
+                        period: 60,
+                        validity_days: 365,
+                        open: true,
+                    },
+                    "test",
+                )
+                .await
+                .unwrap();
+            }
+            let key = admin::create_api_key(&c, SERVICE, "web", "test")
+                .await
+                .unwrap();
+            let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let running = api::serve(
+                tcp,
+                None,
+                AppState {
+                    center: c.clone(),
+                    fault: None,
+                },
+            )
+            .unwrap();
+            (c, running, key.to_string())
+        });
+        let url = running.url();
+        Self {
+            rt,
+            clock,
+            center,
+            running: Some(running),
+            url,
+            key,
+            pg,
+            dir,
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.center.now()
+    }
+
+    fn advance(&self, secs: u64) {
+        self.clock.advance(Duration::from_secs(secs));
+    }
+
+    /// A user set up through the real provisioning exchange; its generator.
+    fn provision(&self, user: &str) -> Totp {
+        let c = self.center.clone();
+        let user = user.to_owned();
+        self.rt.block_on(async move {
+            let pw = admin::add_user(&c, SERVICE, &user, None, None, "test")
+                .await
+                .unwrap();
+            let app = AppProvision::new(SERVICE, &user, &pw, c.now()).unwrap();
+            let offer = c.provision_start(app.request().clone()).await.unwrap();
+            let acc = app.accept(offer, &c.public_key()).unwrap();
+            let confirm = Confirm {
+                version: 1,
+                session: acc.offer.session,
+                app_confirm: acc.derived.app_confirm,
+            };
+            c.confirm("provision", confirm).await.unwrap();
+            let key = SecretKey::from_bytes(acc.derived.token_key.to_vec()).unwrap();
+            Totp::new(&key, acc.offer.params)
+        })
+    }
+
+    fn code(&self, totp: &Totp, step_offset: i64) -> String {
+        let step = (self.now() / 60).checked_add_signed(step_offset).unwrap();
+        totp.code_at_counter(step).to_string()
+    }
+
+    /// A code that is wrong for every step in the window around now.
+    fn wrong(&self, totp: &Totp) -> String {
+        let near: Vec<String> = (-3..=3).map(|d| self.code(totp, d)).collect();
+        (0..10u32)
+            .map(|d| format!("{d}{d}{d}{d}{d}{d}"))
+            .find(|c| !near.contains(c))
+            .unwrap()
+    }
+
+    fn verify(&self, user: &str, otp: &str) -> (u16, serde_json::Value) {
+        verify_with(&self.url, Some(&self.key), SERVICE, user, otp)
+    }
+
+    fn user(&self, user: &str) -> admin::UserRow {
+        let users = self
+            .rt
+            .block_on(admin::users(&self.center, Some(SERVICE)))
+            .unwrap();
+        users.into_iter().find(|u| u.user_id == user).unwrap()
+    }
+
+    fn count(&self, sql: &'static str) -> i64 {
+        self.rt.block_on(async {
+            let (n,): (i64,) = sqlx::query_as(sql)
+                .fetch_one(self.center.pool())
+                .await
+                .unwrap();
+            n
+        })
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            let _ = self.rt.block_on(r.shutdown());
+        }
+        self.rt.block_on(self.center.pool().close());
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+fn verify_with(
+    url: &str,
+    key: Option<&str>,
+    service: &str,
+    user: &str,
+    otp: &str,
+) -> (u16, serde_json::Value) {
+    let body = serde_json::json!({"service": service, "user": user, "otp": otp});
+    let mut req = agent()
+        .post(&format!("{url}/v1/verify"))
+        .header("content-type", "application/json");
+    if let Some(k) = key {
+        req = req.header("authorization", &format!("Bearer {k}"));
+    }
+    let mut r = req.send(body.to_string().as_bytes()).unwrap();
+    let status = r.status().as_u16();
+    let retry_after = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = r.body_mut().read_to_string().unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    if let Some(ra) = retry_after {
+        v["retry-after-header"] = serde_json::json!(ra);
+    }
+    (status, v)
+}
+
+fn reason(v: &serde_json::Value) -> &str {
+    v["reason"].as_str().unwrap_or("(none)")
+}
+
+// ---------------------------------------------------------------------------
+// The cases, each run on both backends
+// ---------------------------------------------------------------------------
+
+fn every_answer(backend: Backend) {
+    let e = Env::new(backend);
+    let totp = e.provision("alice");
+
+    // Right code: accepted once; the same code again is a reuse.
+    let code = e.code(&totp, 0);
+    let (s, v) = e.verify("alice", &code);
+    assert_eq!(
+        (s, v["ok"].as_bool(), reason(&v)),
+        (200, Some(true), "ok"),
+        "{v}"
+    );
+    assert_eq!(v["step"], e.now() / 60);
+    let (s, v) = e.verify("alice", &code);
+    assert_eq!((s, reason(&v)), (200, "reused"), "{v}");
+    assert_eq!(v["ok"], false);
+
+    // The previous step's code after a later one was accepted is refused.
+    e.advance(60);
+    let (_, v) = e.verify("alice", &e.code(&totp, 0));
+    assert_eq!(reason(&v), "ok");
+    let (_, v) = e.verify("alice", &e.code(&totp, -1));
+    assert_eq!(reason(&v), "reused", "an older step than the last accepted");
+
+    // Wrong codes count down; a right code resets the count.
+    let wrong = e.wrong(&totp);
+    let (_, v) = e.verify("alice", &wrong);
+    assert_eq!(
+        (reason(&v), v["failures_left"].as_u64()),
+        ("wrong", Some(9))
+    );
+    let (_, v) = e.verify("alice", &wrong);
+    assert_eq!(v["failures_left"], 8);
+    assert_eq!(e.user("alice").verify_failures, 2);
+    e.advance(60);
+    let (_, v) = e.verify("alice", &e.code(&totp, 1));
+    assert_eq!(reason(&v), "ok", "one step ahead is accepted");
+    assert_eq!(e.user("alice").verify_failures, 0);
+
+    // Unknown users, users without a token, suspended users, expired tokens.
+    let (_, v) = e.verify("nobody", &code);
+    assert_eq!(reason(&v), "unknown");
+    e.rt.block_on(admin::add_user(&e.center, SERVICE, "bob", None, None, "t"))
+        .unwrap();
+    let (_, v) = e.verify("bob", &code);
+    assert_eq!(reason(&v), "unknown", "a user whose setup never happened");
+    e.rt.block_on(admin::set_suspended(&e.center, SERVICE, "alice", true, "t"))
+        .unwrap();
+    let (_, v) = e.verify("alice", &e.code(&totp, 0));
+    assert_eq!(reason(&v), "suspended");
+    e.rt.block_on(admin::set_suspended(
+        &e.center, SERVICE, "alice", false, "t",
+    ))
+    .unwrap();
+    let carol = e.provision("carol");
+    let serial =
+        e.rt.block_on(admin::tokens(&e.center, Some(SERVICE)))
+            .unwrap()
+            .into_iter()
+            .find(|t| t.user_id == "carol")
+            .unwrap()
+            .serial;
+    e.rt.block_on(admin::set_expiry(&e.center, &serial, e.now() - 1, "t"))
+        .unwrap();
+    let (_, v) = e.verify("carol", &e.code(&carol, 0));
+    assert_eq!(reason(&v), "expired");
+
+    // Every answer that reached the center is in the audit log.
+    assert_eq!(
+        e.count("SELECT COUNT(*) FROM audit WHERE action = 'verify'"),
+        11
+    );
+    assert_eq!(
+        e.count("SELECT COUNT(*) FROM audit WHERE action = 'verify' AND outcome = 'ok'"),
+        3
+    );
+}
+
+fn api_keys_and_bad_requests(backend: Backend) {
+    let e = Env::new(backend);
+    let totp = e.provision("alice");
+    let code = e.code(&totp, 0);
+    let audit_before = e.count("SELECT COUNT(*) FROM audit");
+
+    let (s, v) = verify_with(&e.url, None, SERVICE, "alice", &code);
+    assert_eq!((s, v["error"].as_str()), (401, Some("no-api-key")));
+    let forged = format!("{}0", &e.key[..e.key.len() - 1]);
+    let forged = if forged == e.key {
+        format!("{}1", &e.key[..e.key.len() - 1])
+    } else {
+        forged
+    };
+    let (s, v) = verify_with(&e.url, Some(&forged), SERVICE, "alice", &code);
+    assert_eq!((s, v["error"].as_str()), (401, Some("bad-api-key")));
+    let (s, _) = verify_with(&e.url, Some("ipk_short"), SERVICE, "alice", &code);
+    assert_eq!(s, 401);
+
+    let other =
+        e.rt.block_on(admin::create_api_key(&e.center, OTHER, "other site", "t"))
+            .unwrap();
+    let (s, v) = verify_with(&e.url, Some(&other), SERVICE, "alice", &code);
+    assert_eq!((s, v["error"].as_str()), (403, Some("wrong-service")));
+
+    for bad in ["12345", "123456789", "12a456", ""] {
+        let (s, v) = e.verify("alice", bad);
+        assert_eq!(
+            (s, v["error"].as_str()),
+            (400, Some("wrong-fields")),
+            "{bad}"
+        );
+    }
+    let (s, _) = e.verify("al ice", &code);
+    assert_eq!(s, 400);
+    let mut r = agent()
+        .post(&format!("{}/v1/verify", e.url))
+        .header("content-type", "application/json")
+        .header("authorization", &format!("Bearer {}", e.key))
+        .send(&br#"{"service":"TEST-BANK","user":"alice","otp":"123456","x":1}"#[..])
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let _ = r.body_mut().read_to_string();
+    assert_eq!(
+        e.count("SELECT COUNT(*) FROM audit"),
+        audit_before + 1,
+        "only the key creation was written"
+    );
+    assert_eq!(e.user("alice").verify_failures, 0);
+
+    // The right key still works; revoked, it stops at once.
+    let (_, v) = e.verify("alice", &code);
+    assert_eq!(reason(&v), "ok");
+    let key_id = e.key.split('_').nth(1).unwrap().to_owned();
+    e.rt.block_on(admin::revoke_api_key(&e.center, &key_id, "t"))
+        .unwrap();
+    e.advance(60);
+    let (s, v) = e.verify("alice", &e.code(&totp, 0));
+    assert_eq!((s, v["error"].as_str()), (401, Some("bad-api-key")));
+    let keys =
+        e.rt.block_on(admin::api_keys(&e.center, Some(SERVICE)))
+            .unwrap();
+    assert!(keys[0].revoked_at.is_some());
+}
+
+fn lock_out_and_unlock(backend: Backend) {
+    let e = Env::new(backend);
+    let totp = e.provision("alice");
+    let right = e.code(&totp, 0);
+    let wrong = e.wrong(&totp);
+    for left in (1..10).rev() {
+        let (_, v) = e.verify("alice", &wrong);
+        assert_eq!(
+            (reason(&v), v["failures_left"].as_u64()),
+            ("wrong", Some(left))
+        );
+    }
+    let (_, v) = e.verify("alice", &wrong);
+    assert_eq!(reason(&v), "locked", "the tenth wrong code locks");
+    let (_, v) = e.verify("alice", &right);
+    assert_eq!(reason(&v), "locked", "even the right code, until unlocked");
+    let u = e.user("alice");
+    assert!(u.verify_locked);
+    e.rt.block_on(admin::unlock(&e.center, SERVICE, "alice", "t"))
+        .unwrap();
+    let (_, v) = e.verify("alice", &right);
+    assert_eq!(reason(&v), "ok");
+    assert!(!e.user("alice").verify_locked);
+    assert!(
+        e.rt.block_on(admin::unlock(&e.center, SERVICE, "nobody", "t"))
+            .is_err()
+    );
+}
+
+fn drift_is_learned_slowly(backend: Backend) {
+    let e = Env::new(backend);
+    let totp = e.provision("alice");
+    let drift = |e: &Env| {
+        e.rt.block_on(admin::tokens(&e.center, Some(SERVICE)))
+            .unwrap()[0]
+            .drift_steps
+    };
+    // The device runs one step ahead. Two steps ahead is out of the window.
+    let (_, v) = e.verify("alice", &e.code(&totp, 2));
+    assert_eq!(reason(&v), "wrong");
+    let (_, v) = e.verify("alice", &e.code(&totp, 1));
+    assert_eq!((reason(&v), v["drift_steps"].as_i64()), ("ok", Some(0)));
+    e.advance(60);
+    let (_, v) = e.verify("alice", &e.code(&totp, 1));
+    assert_eq!(
+        (reason(&v), v["drift_steps"].as_i64()),
+        ("ok", Some(1)),
+        "the second lean the same way moves the drift"
+    );
+    assert_eq!(drift(&e), 1);
+    // Now +2 is inside the window (drift 1, ±1).
+    e.advance(60);
+    let (_, v) = e.verify("alice", &e.code(&totp, 2));
+    assert_eq!((reason(&v), v["drift_steps"].as_i64()), ("ok", Some(1)));
+    // One lean back alone does not move it.
+    e.advance(180);
+    let (_, v) = e.verify("alice", &e.code(&totp, 0));
+    assert_eq!((reason(&v), v["drift_steps"].as_i64()), ("ok", Some(1)));
+    e.advance(60);
+    let (_, v) = e.verify("alice", &e.code(&totp, 1));
+    assert_eq!((reason(&v), v["drift_steps"].as_i64()), ("ok", Some(1)));
+}
+
+/// 64 clients send the same right code at the same moment, over several
+/// steps: exactly one is accepted each time, the rest are reuses.
+fn exactly_once_under_64_parallel_attempts(backend: Backend) {
+    const CLIENTS: usize = 64;
+    let e = Env::new(backend);
+    let totp = e.provision("alice");
+    for round in 0..3 {
+        let code = e.code(&totp, 0);
+        let barrier = Arc::new(Barrier::new(CLIENTS));
+        let handles: Vec<_> = (0..CLIENTS)
+            .map(|_| {
+                let (url, key, code, b) =
+                    (e.url.clone(), e.key.clone(), code.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    b.wait();
+                    verify_with(&url, Some(&key), SERVICE, "alice", &code)
+                })
+            })
+            .collect();
+        let answers: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let ok = answers.iter().filter(|(_, v)| reason(v) == "ok").count();
+        let reused = answers
+            .iter()
+            .filter(|(_, v)| reason(v) == "reused")
+            .count();
+        assert_eq!(
+            (ok, reused),
+            (1, CLIENTS - 1),
+            "round {round}: {:?}",
+            answers
+                .iter()
+                .find(|(_, v)| !matches!(reason(v), "ok" | "reused"))
+        );
+        e.advance(60);
+    }
+    assert_eq!(
+        e.count("SELECT COUNT(*) FROM audit WHERE action = 'verify' AND outcome = 'ok'"),
+        3
+    );
+    assert_eq!(
+        e.count("SELECT COUNT(*) FROM audit WHERE action = 'verify' AND outcome = 'reused'"),
+        3 * (i64::try_from(CLIENTS).unwrap() - 1)
+    );
+}
+
+macro_rules! on_both {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $case() { super::$case(ippun_center::Backend::Sqlite); })*
+        }
+        mod postgres {
+            $(#[test] fn $case() { super::$case(ippun_center::Backend::Postgres); })*
+        }
+    };
+}
+
+on_both!(
+    every_answer,
+    api_keys_and_bad_requests,
+    lock_out_and_unlock,
+    drift_is_learned_slowly,
+    exactly_once_under_64_parallel_attempts,
+);
+
+// ---------------------------------------------------------------------------
+// The database going away
+// ---------------------------------------------------------------------------
+
+/// PostgreSQL stops at once in the middle of a run of verifications by
+/// several clients: answers turn to 503 with Retry-After, the center comes
+/// back by itself when the database does, and afterwards every accepted
+/// answer a client saw is in the audit log, each accepted step matches the
+/// token's last step, and no step was accepted twice.
+#[test]
+fn postgres_going_away_gives_503_and_recovers_with_nothing_half_written() {
+    let config = Config {
+        db_wait: Duration::from_secs(1),
+        ..Config::default()
+    };
+    let e = Env::with(Backend::Postgres, config);
+    let users: Vec<String> = (0..8).map(|i| format!("user{i}")).collect();
+    let gens: Vec<Totp> = users.iter().map(|u| e.provision(u)).collect();
+    let seen_ok = std::sync::Mutex::new(Vec::<(String, u64)>::new());
+    let statuses = std::sync::Mutex::new(std::collections::BTreeMap::<u16, usize>::new());
+    let pg = e.pg.as_ref().unwrap();
+    for round in 0..6 {
+        std::thread::scope(|s| {
+            for (u, g) in users.iter().zip(&gens) {
+                let (e, seen_ok, statuses) = (&e, &seen_ok, &statuses);
+                s.spawn(move || {
+                    for _ in 0..5 {
+                        let (st, v) = e.verify(u, &e.code(g, 0));
+                        *statuses.lock().unwrap().entry(st).or_default() += 1;
+                        if st == 503 {
+                            assert_eq!(v["error"], "unavailable");
+                            assert_eq!(v["retry-after-header"], "2");
+                        }
+                        if reason(&v) == "ok" {
+                            seen_ok
+                                .lock()
+                                .unwrap()
+                                .push((u.clone(), v["step"].as_u64().unwrap()));
+                        }
+                    }
+                });
+            }
+            if round == 2 {
+                std::thread::sleep(Duration::from_millis(20));
+                pg.down();
+            }
+        });
+        if round == 3 {
+            // Still down: a clean 503 for the app's protocol too.
+            let (s, v) = e.verify("user0", "123456");
+            assert_eq!((s, v["error"].as_str()), (503, Some("unavailable")));
+            pg.up();
+        }
+        e.advance(60);
+    }
+    let statuses = statuses.into_inner().unwrap();
+    assert!(statuses.get(&503).copied().unwrap_or(0) > 0, "{statuses:?}");
+    assert!(
+        statuses.keys().all(|s| [200, 503].contains(s)),
+        "only answers or 503: {statuses:?}"
+    );
+    // After recovery, rounds 4 and 5 accepted a code for every user.
+    let seen_ok = seen_ok.into_inner().unwrap();
+    let last_round = (T0 + 5 * 60) / 60;
+    for u in &users {
+        assert!(
+            seen_ok
+                .iter()
+                .any(|(x, step)| x == u && *step == last_round),
+            "{u} verified after the database came back"
+        );
+    }
+    // Consistency: audit ⊇ what clients saw; one accept per step; last_step
+    // is the newest accepted step.
+    e.rt.block_on(async {
+        use sqlx::Row;
+        let pool = e.center.pool();
+        for (u, step) in &seen_ok {
+            let n: i64 = sqlx::query(
+                "SELECT COUNT(*) AS n FROM audit WHERE action = 'verify' AND outcome = 'ok'
+                 AND user_id = $1 AND detail LIKE $2",
+            )
+            .bind(u)
+            .bind(format!("step {step},%"))
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .get("n");
+            assert_eq!(n, 1, "{u} step {step} audited exactly once");
+        }
+        let rows = sqlx::query(
+            "SELECT t.user_id, t.last_step, COUNT(a.id) AS oks FROM tokens t
+             LEFT JOIN audit a ON a.serial = t.serial AND a.action = 'verify' AND a.outcome = 'ok'
+             GROUP BY t.user_id, t.last_step",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), users.len());
+        for r in rows {
+            let user: String = r.get("user_id");
+            let last: i64 = r.get("last_step");
+            let oks: i64 = r.get("oks");
+            let seen = seen_ok.iter().filter(|(x, _)| *x == user).count();
+            assert!(
+                usize::try_from(oks).unwrap() >= seen && oks <= 6,
+                "{user}: {oks} accepted, {seen} seen"
+            );
+            assert_eq!(u64::try_from(last).unwrap(), last_round, "{user}");
+        }
+    });
+}
+
+/// Another process holds SQLite's write lock longer than the center waits:
+/// answers are 503 and nothing is written; once the lock goes, the same
+/// request succeeds.
+#[test]
+fn sqlite_locked_by_another_writer_gives_503_then_recovers() {
+    let config = Config {
+        db_wait: Duration::from_millis(500),
+        ..Config::default()
+    };
+    let e = Env::with(Backend::Sqlite, config);
+    let totp = e.provision("alice");
+    let db = format!(
+        "sqlite:{}?mode=rw",
+        e.dir.path().join("center.db").display()
+    );
+    let before = e.count("SELECT COUNT(*) FROM audit");
+    e.rt.block_on(async {
+        use sqlx::Connection;
+        let mut other = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        sqlx::query("BEGIN EXCLUSIVE")
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let url = e.url.clone();
+        let (key, code) = (e.key.clone(), e.code(&totp, 0));
+        let (s, v) = tokio::task::spawn_blocking(move || {
+            verify_with(&url, Some(&key), SERVICE, "alice", &code)
+        })
+        .await
+        .unwrap();
+        assert_eq!((s, v["error"].as_str()), (503, Some("unavailable")), "{v}");
+        sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    });
+    assert_eq!(e.count("SELECT COUNT(*) FROM audit"), before);
+    let (s, v) = e.verify("alice", &e.code(&totp, 0));
+    assert_eq!((s, reason(&v)), (200, "ok"), "{v}");
+}
+
+#[test]
+fn one_migration_source_serves_both_backends() {
+    // The same files, with only the identity phrase rewritten for SQLite.
+    let pg = ippun_center::center::migrator(Backend::Postgres);
+    let lite = ippun_center::center::migrator(Backend::Sqlite);
+    assert_eq!(pg.iter().count(), lite.iter().count());
+    for (a, b) in pg.iter().zip(lite.iter()) {
+        assert_eq!(a.version, b.version);
+        let normalized = a.sql.as_str().replace(
+            "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+            "INTEGER PRIMARY KEY AUTOINCREMENT",
+        );
+        assert_eq!(normalized, b.sql.as_str());
+    }
+}
