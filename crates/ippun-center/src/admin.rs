@@ -659,27 +659,46 @@ pub async fn create_api_key(
     label: &str,
     actor: &str,
 ) -> Result<Zeroizing<String>, CenterError> {
-    if label.trim().is_empty() || label.chars().count() > 40 || label.chars().any(char::is_control)
-    {
-        return Err(CenterError::Config("label must be 1–40 characters".into()));
-    }
-    center
-        .service(service_id)
-        .await?
-        .ok_or_else(|| CenterError::NotFound(format!("service {service_id}")))?;
     let mut id = [0u8; 6];
     let mut secret = Zeroizing::new([0u8; 32]);
     getrandom::fill(&mut id).map_err(|_| CenterError::Random)?;
     getrandom::fill(secret.as_mut_slice()).map_err(|_| CenterError::Random)?;
-    let id = hex::encode(id);
-    let secret = Zeroizing::new(hex::encode(secret.as_slice()));
+    let key = Zeroizing::new(format!(
+        "{}{}_{}",
+        crate::verify::KEY_PREFIX,
+        hex::encode(id),
+        hex::encode(secret.as_slice())
+    ));
+    add_api_key(center, service_id, label, &key, actor).await?;
+    Ok(key)
+}
+
+/// Stores a given API key (`ipk_<12 hex>_<64 hex>`) for a relying party of
+/// `service_id`: only its ID and a hash of its secret are kept.
+pub(crate) async fn add_api_key(
+    center: &Center,
+    service_id: &str,
+    label: &str,
+    key: &str,
+    actor: &str,
+) -> Result<(), CenterError> {
+    if label.trim().is_empty() || label.chars().count() > 40 || label.chars().any(char::is_control)
+    {
+        return Err(CenterError::Config("label must be 1–40 characters".into()));
+    }
+    let (id, secret) = crate::verify::split_key(key)
+        .ok_or_else(|| CenterError::Config("API keys look like ipk_<12 hex>_<64 hex>".into()))?;
+    center
+        .service(service_id)
+        .await?
+        .ok_or_else(|| CenterError::NotFound(format!("service {service_id}")))?;
     sqlx::query(
         "INSERT INTO api_keys (key_id, service_id, secret_hash, label, created_at)
          VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(&id)
+    .bind(id)
     .bind(service_id)
-    .bind(crate::verify::secret_hash(&secret))
+    .bind(crate::verify::secret_hash(secret))
     .bind(label)
     .bind(to_db(center.now()))
     .execute(center.pool())
@@ -693,12 +712,7 @@ pub async fn create_api_key(
         "ok",
         Some(&format!("key {id} ({label})")),
     )
-    .await?;
-    Ok(Zeroizing::new(format!(
-        "{}{id}_{}",
-        crate::verify::KEY_PREFIX,
-        secret.as_str()
-    )))
+    .await
 }
 
 /// One API key, for listings (never the secret).

@@ -442,6 +442,7 @@ impl Center {
 
         let days = validity_days.map_or(service.validity_days, from_db);
         let expires_at = now.saturating_add(days.saturating_mul(86_400));
+        let turn = self.write_turn().await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "DELETE FROM sessions WHERE done = 0 AND serial IN
@@ -515,6 +516,7 @@ impl Center {
         )
         .await?;
         tx.commit().await?;
+        drop(turn);
         tracing::info!(serial, "provisioning offered");
         Ok(c.offer)
     }
@@ -555,6 +557,7 @@ impl Center {
             return Ok(reply);
         }
         let serial: String = row.try_get("serial")?;
+        let turn = self.write_turn().await?;
         let mut tx = self.pool.begin().await?;
         let taken =
             sqlx::query("UPDATE sessions SET done = 1, expires_at = $1 WHERE id = $2 AND done = 0")
@@ -634,6 +637,7 @@ impl Center {
         )
         .await?;
         tx.commit().await?;
+        drop(turn);
         if kind == "provision" {
             crate::demo::after_setup(self, &sid, &uid, &serial).await?;
         }
@@ -656,6 +660,7 @@ impl Center {
             return Err(ApiError::UnknownToken);
         }
         let nonce: protocol::Nonce = Bytes::random()?;
+        let turn = self.write_turn().await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM nonces WHERE expires_at <= $1 OR (serial = $2 AND used = 1)")
             .bind(to_db(now))
@@ -681,6 +686,7 @@ impl Center {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        drop(turn);
         Ok(Challenge {
             version: protocol::VERSION,
             nonce,
@@ -806,6 +812,7 @@ impl Center {
         let key_enc = self
             .master
             .seal(start.serial.as_bytes(), &c.derived.token_key)?;
+        let turn = self.write_turn().await?;
         let mut tx = self.pool.begin().await?;
         insert_session(
             &mut tx,
@@ -820,6 +827,7 @@ impl Center {
         .await?;
         audit(&mut *tx, now, "app", "renew", who, "offered", None).await?;
         tx.commit().await?;
+        drop(turn);
         Ok(c.offer)
     }
 
@@ -853,6 +861,7 @@ impl Center {
             return Err(self.refuse("correct", who, ErrorCode::S4F1).await?);
         };
         let drift = i64::try_from(i128::from(device_step) - i128::from(center_step)).unwrap_or(0);
+        let turn = self.write_turn().await?;
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE tokens SET drift_steps = $1 WHERE serial = $2")
             .bind(drift)
@@ -871,6 +880,7 @@ impl Center {
         )
         .await?;
         tx.commit().await?;
+        drop(turn);
         let seconds = drift.saturating_mul(i64::try_from(period).unwrap_or(i64::MAX));
         Ok(protocol::center_corrected(
             &req,

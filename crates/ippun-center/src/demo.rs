@@ -18,6 +18,11 @@ pub const CLOSED_SERVICE: &str = "CLOSED-BANK";
 pub const UNKNOWN_SERVICE: &str = "NO-SUCH-BANK";
 /// The activation password the demo's re-issue hook gives out.
 pub const REISSUE_PASSWORD: &str = "reissue-0000";
+/// The verify-API key of [`SERVICE`] on the demo center, well known like
+/// the demo users' activation passwords, so that a bank's developers can
+/// try `POST /v1/verify` against a demo token at once.
+pub const VERIFY_KEY: &str =
+    "ipk_de0000000001_0000000000000000000000000000000000000000000000000000000000000001";
 
 /// One ready user, as `ippun-center demo --list-users --json` lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -428,6 +433,7 @@ pub async fn seed(center: &Center) -> Result<bool, CenterError> {
             Seed::Active => admin::seed_active_token(center, u.service_id, u.user_id).await?,
         }
     }
+    admin::add_api_key(center, SERVICE, "demo web site", VERIFY_KEY, "demo").await?;
     Ok(true)
 }
 

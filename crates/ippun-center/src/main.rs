@@ -22,13 +22,14 @@ struct Cli {
 
 #[derive(Debug, clap::Args)]
 struct DbArgs {
-    /// Database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
-    #[arg(long)]
+    /// Database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`
+    /// (from the environment, a password stays out of the process list).
+    #[arg(long, env = "IPPUN_CENTER_DB", hide_env_values = true)]
     db: String,
     /// Master-key file (64 hex digits, created 0600 if missing). Default
     /// for SQLite: the database path with `.master-key` appended; required
     /// for PostgreSQL.
-    #[arg(long)]
+    #[arg(long, env = "IPPUN_CENTER_MASTER_KEY")]
     master_key: Option<PathBuf>,
 }
 
@@ -466,6 +467,7 @@ async fn run_demo(
         "center_key": profile.center_key,
         "profile": path,
         "fault": fault.map(Fault::name),
+        "verify_key": demo::VERIFY_KEY,
     })
     .to_string())?;
     shutdown_signal().await;

@@ -223,7 +223,8 @@ impl Center {
             .and_then(|expected| {
                 [0i64, -1, 1].into_iter().find_map(|off| {
                     let step = expected.checked_add_signed(off)?;
-                    (totp.code_at_counter(step).to_string() == otp).then_some((step, off))
+                    let code = totp.code_at_counter(step).to_string();
+                    same(code.as_bytes(), otp.as_bytes()).then_some((step, off))
                 })
             });
         let _turn = self.write_turn().await?;

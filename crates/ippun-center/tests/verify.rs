@@ -667,3 +667,85 @@ fn one_migration_source_serves_both_backends() {
         assert_eq!(normalized, b.sql.as_str());
     }
 }
+
+/// The demo center's well-known verify key checks codes of a token set up
+/// through the real exchange; it belongs to the demo's main service only.
+#[test]
+fn the_demo_verify_key_checks_a_demo_token() {
+    use ippun_center::demo;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("demo.db").display());
+    let clock = Arc::new(SteppingClock::new(Duration::from_secs(T0), Duration::ZERO));
+    let (center, running) = rt.block_on(async {
+        let c = Arc::new(
+            Center::open(
+                &db,
+                MasterKey::generate().unwrap(),
+                clock,
+                Config::default(),
+            )
+            .await
+            .unwrap(),
+        );
+        assert!(demo::seed(&c).await.unwrap());
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let r = api::serve(
+            tcp,
+            None,
+            AppState {
+                center: c.clone(),
+                fault: None,
+            },
+        )
+        .unwrap();
+        (c, r)
+    });
+    let user = demo::users()
+        .into_iter()
+        .find(|u| u.service_id == demo::SERVICE && u.user_id == "demo-user")
+        .unwrap();
+    let app = AppProvision::new(
+        demo::SERVICE,
+        user.user_id,
+        user.activation_password,
+        center.now(),
+    )
+    .unwrap();
+    let totp = rt.block_on(async {
+        let offer = center.provision_start(app.request().clone()).await.unwrap();
+        let acc = app.accept(offer, &center.public_key()).unwrap();
+        let confirm = Confirm {
+            version: 1,
+            session: acc.offer.session,
+            app_confirm: acc.derived.app_confirm,
+        };
+        center.confirm("provision", confirm).await.unwrap();
+        Totp::new(
+            &SecretKey::from_bytes(acc.derived.token_key.to_vec()).unwrap(),
+            acc.offer.params,
+        )
+    });
+    let code = totp.code_at_counter(T0 / 60).to_string();
+    let url = running.url();
+    let (s, v) = verify_with(
+        &url,
+        Some(demo::VERIFY_KEY),
+        demo::SERVICE,
+        "demo-user",
+        &code,
+    );
+    assert_eq!((s, reason(&v)), (200, "ok"), "{v}");
+    let (s, v) = verify_with(
+        &url,
+        Some(demo::VERIFY_KEY),
+        demo::SERVICE_2,
+        "demo-user",
+        &code,
+    );
+    assert_eq!((s, v["error"].as_str()), (403, Some("wrong-service")));
+    rt.block_on(async {
+        running.shutdown().await.unwrap();
+        center.pool().close().await;
+    });
+}
