@@ -27,6 +27,11 @@ pub struct Cli {
     )]
     pub fake_time: Option<String>,
 
+    /// Open the window against a demo center started inside the app
+    /// (its data is kept in the data folder).
+    #[arg(long)]
+    pub demo: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -1,7 +1,6 @@
 //! The `ippun` binary: the command-line face of the token app.
 
 mod cli;
-mod client;
 mod commands;
 
 use std::io::{self, Write};
@@ -86,11 +85,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
     let clock = make_clock(cli.fake_time.as_deref(), lang)?;
     match cli.command {
-        None => {
-            let mut help = <Cli as clap::CommandFactory>::command();
-            let _ = help.print_help();
-            Err(Failure::Usage(lang.text("cli-no-command")))
-        }
+        None => window(cli.home, cli.lang, cli.demo, clock, lang),
         Some(Command::Otp(args)) => commands::otp::run(&args, &clock, lang),
         Some(Command::Vectors(cmd)) => commands::vectors::run(&cmd, lang),
         Some(Command::Explain(args)) => commands::explain::run(&args, lang),
@@ -119,6 +114,34 @@ fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
             commands::lock::start_over(yes, &commands::Ctx::new(cli.home, lang, &clock)?)
         }
     }
+}
+
+/// Opens the window (with `--demo`, against the embedded demo center).
+fn window(
+    home: Option<std::path::PathBuf>,
+    chosen: Option<Lang>,
+    demo: bool,
+    clock: OffsetClock<SystemClock>,
+    lang: Lang,
+) -> Result<(), Failure> {
+    let home = ippun_core::Home::locate(home)?;
+    let clock: std::sync::Arc<dyn ippun_core::Clock> = std::sync::Arc::new(clock);
+    let demo = if demo {
+        Some(ippun::gui::DemoCenter::start(
+            home.dir(),
+            ippun::gui::demo::PREFERRED_PORT,
+            clock.clone(),
+        )?)
+    } else {
+        None
+    };
+    ippun::gui::run(ippun::gui::Options {
+        home,
+        lang: chosen,
+        clock,
+        demo,
+    })
+    .map_err(|e| Failure::Usage(lang.text_with("gui-no-window", &[("reason", &e)])))
 }
 
 /// The system clock, or with `--fake-time` a clock that starts at the given

@@ -145,10 +145,20 @@ fn bad_input_is_a_usage_error_in_the_users_language() {
 }
 
 #[test]
-fn no_command_is_a_usage_error() {
-    let r = ippun(&[]);
-    assert_eq!(r.status, 2);
-    assert!(r.stderr.contains("not part of this build"), "{}", r.stderr);
+fn no_window_without_a_display_is_a_clear_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    let r = common::ippun_env(
+        &["--home", home.path().to_str().unwrap()],
+        "",
+        &[("DISPLAY", None), ("WAYLAND_DISPLAY", None)],
+    );
+    assert_eq!(r.status, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("window could not be opened"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 }
 
 #[test]

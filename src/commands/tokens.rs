@@ -13,11 +13,9 @@ pub fn run(cmd: &TokenCommand, ctx: &Ctx<'_>) -> Result<(), Failure> {
     let mut input = Input::new();
     let mut vault = ctx.open(&mut input, None)?;
     match cmd {
-        TokenCommand::Add(args) => super::center::add(args, ctx, &mut input, &mut vault),
-        TokenCommand::Renew { name, .. } => super::center::renew(name.as_deref(), ctx, &mut vault),
-        TokenCommand::Correct { name, .. } => {
-            super::center::correct(name.as_deref(), ctx, &mut vault)
-        }
+        TokenCommand::Add(args) => super::center::add(args, ctx, &mut input, vault),
+        TokenCommand::Renew { name, .. } => super::center::renew(name.as_deref(), ctx, vault),
+        TokenCommand::Correct { name, .. } => super::center::correct(name.as_deref(), ctx, vault),
         TokenCommand::List { json } => {
             let now = ctx.clock.unix_seconds();
             let tokens = vault.tokens().tokens();

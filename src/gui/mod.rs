@@ -1,0 +1,128 @@
+//! The desktop window: eframe/egui with the glow backend.
+//!
+//! Japanese text is drawn with `BIZ UDPGothic` (SIL OFL 1.1), bundled as a
+//! subset in `assets/fonts/`. The window repaints once a second (the
+//! countdown) and when something happens, never continuously.
+
+mod app;
+mod clip;
+pub mod demo;
+mod screens;
+mod task;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use eframe::egui;
+use ippun_core::Lang;
+
+pub use app::{Dialog, IppunApp, Options, Screen};
+pub use demo::DemoCenter;
+
+/// The bundled Japanese font (a subset: ASCII, Latin-1, kana, JIS X 0208
+/// kanji and the usual symbols).
+pub const FONT: &[u8] = include_bytes!("../../assets/fonts/BIZUDPGothic-Regular-subset.ttf");
+/// Its licence.
+pub const OFL_TEXT: &str = include_str!("../../assets/fonts/OFL.txt");
+
+/// Default window size, in points.
+pub const WINDOW_SIZE: [f32; 2] = [440.0, 680.0];
+
+/// Puts the bundled font first for both proportional and monospace text.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "biz-udpgothic".to_owned(),
+        Arc::new(egui::FontData::from_static(FONT)),
+    );
+    // First for proportional text; after egui's own monospace font, so that
+    // codes and IDs keep fixed-width Latin digits and Japanese still shows.
+    fonts
+        .families
+        .entry(egui::FontFamily::Proportional)
+        .or_default()
+        .insert(0, "biz-udpgothic".to_owned());
+    fonts
+        .families
+        .entry(egui::FontFamily::Monospace)
+        .or_default()
+        .push("biz-udpgothic".to_owned());
+    ctx.set_fonts(fonts);
+}
+
+/// Sets up a context the way the window does (fonts, text sizes); also
+/// used by the tests.
+pub fn prepare(ctx: &egui::Context) {
+    install_fonts(ctx);
+    ctx.global_style_mut(|s| {
+        s.spacing.item_spacing = egui::vec2(8.0, 8.0);
+        s.spacing.button_padding = egui::vec2(10.0, 6.0);
+        for (style, size) in [
+            (egui::TextStyle::Body, 15.0),
+            (egui::TextStyle::Button, 15.0),
+            (egui::TextStyle::Monospace, 15.0),
+            (egui::TextStyle::Small, 12.0),
+            (egui::TextStyle::Heading, 22.0),
+        ] {
+            if let Some(f) = s.text_styles.get_mut(&style) {
+                f.size = size;
+            }
+        }
+    });
+}
+
+/// The language chosen in settings, if any (kept in `settings.json` in the
+/// data folder).
+pub fn saved_lang(home: &Path) -> Option<Lang> {
+    let text = std::fs::read_to_string(home.join("settings.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v.get("lang")?.as_str()?.parse().ok()
+}
+
+/// Keeps the language chosen in settings.
+pub fn save_lang(home: &Path, lang: Lang) {
+    let text = serde_json::json!({ "lang": lang.as_str() }).to_string();
+    let tmp = home.join(".settings.json.tmp");
+    if std::fs::write(&tmp, text).is_ok() {
+        let _ = std::fs::rename(&tmp, home.join("settings.json"));
+    }
+}
+
+impl IppunApp {
+    /// Switches the language now and for later launches.
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
+        save_lang(self.home.dir(), lang);
+        if let Some((name, _)) = self.centers.first_mut()
+            && self.demo.is_some()
+        {
+            *name = lang.text("gui-demo-center");
+        }
+    }
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(options: Options) -> Result<(), String> {
+    let title = options.lang.map_or_else(
+        || Lang::detect().text("gui-window-title"),
+        |l| l.text("gui-window-title"),
+    );
+    let native = eframe::NativeOptions {
+        renderer: eframe::Renderer::Glow,
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size(WINDOW_SIZE)
+            .with_min_inner_size([360.0, 480.0])
+            .with_title(title)
+            .with_app_id("jp.ippun.ippun"),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "ippun",
+        native,
+        Box::new(move |cc| {
+            prepare(&cc.egui_ctx);
+            Ok(Box::new(IppunApp::new(options)))
+        }),
+    )
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,578 @@
+//! The window, driven through `egui_kittest` by its accessible labels, against
+//! the real demo center on a loopback port and a real vault in a temporary
+//! data folder. Codes read off the screen are checked with the center.
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use ippun::gui::{DemoCenter, IppunApp, Options, Screen};
+use ippun_center::{RelyingParty, Verdict};
+use ippun_core::vault::KeyStorePolicy;
+use ippun_core::{Clock, ErrorCode, Home, Lang, SteppingClock, SystemClock};
+
+const DAY: u64 = 86_400;
+
+/// A window on a data folder, with the demo center inside.
+struct Gui {
+    h: Harness<'static, IppunApp>,
+    clock: Arc<SteppingClock>,
+}
+
+/// The demo center's port for a data folder: the same across restarts of
+/// the window, as the app's own preferred port is.
+fn port_for(dir: &Path) -> u16 {
+    let file = dir.join("test-port");
+    if let Some(p) = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        return p;
+    }
+    let p = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(&file, p.to_string()).unwrap();
+    p
+}
+
+fn now() -> Duration {
+    SystemClock.now()
+}
+
+fn home(dir: &Path) -> Home {
+    Home::new(dir.to_path_buf()).with_policy(KeyStorePolicy::FileOnly)
+}
+
+impl Gui {
+    /// Opens the window on `dir` with the demo center, in English.
+    fn open(dir: &Path) -> Self {
+        Self::open_with(
+            dir,
+            Lang::En,
+            true,
+            Arc::new(SteppingClock::new(now(), Duration::ZERO)),
+        )
+    }
+
+    fn open_with(dir: &Path, lang: Lang, demo: bool, clock: Arc<SteppingClock>) -> Self {
+        let app_clock: Arc<dyn Clock> = clock.clone();
+        let demo =
+            demo.then(|| DemoCenter::start(dir, port_for(dir), Arc::new(SystemClock)).unwrap());
+        let options = Options {
+            home: home(dir),
+            lang: Some(lang),
+            clock: app_clock,
+            demo,
+        };
+        let h = Harness::builder()
+            .with_size(ippun::gui::WINDOW_SIZE)
+            .build_eframe(move |cc| {
+                ippun::gui::prepare(&cc.egui_ctx);
+                IppunApp::new(options)
+            });
+        let mut g = Self { h, clock };
+        g.settle();
+        g
+    }
+
+    fn app(&self) -> &IppunApp {
+        self.h.state()
+    }
+
+    /// Runs frames until nothing is pending now (timers a second away do
+    /// not count).
+    fn settle(&mut self) {
+        for _ in 0..6 {
+            self.h.step();
+        }
+    }
+
+    /// Runs frames until `done` holds (a background call answered).
+    fn wait(&mut self, what: &str, done: impl Fn(&IppunApp) -> bool) {
+        let start = Instant::now();
+        while !done(self.h.state()) {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "timed out: {what}"
+            );
+            self.h.step();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.settle();
+    }
+
+    /// Clicks the one control (button, check box, link) labelled `label`.
+    fn click(&mut self, label: &str) {
+        {
+            let controls: Vec<_> = self
+                .h
+                .query_all_by_label(label)
+                .filter(|n| {
+                    matches!(
+                        n.accesskit_node().role(),
+                        Role::Button | Role::CheckBox | Role::Link | Role::Tab
+                    )
+                })
+                .collect();
+            assert_eq!(
+                controls.len(),
+                1,
+                "one control labelled {label:?} on {:?}",
+                self.app().screen()
+            );
+            controls[0].click();
+        }
+        self.settle();
+    }
+
+    fn has(&self, label: &str) -> bool {
+        self.h.query_all_by_label(label).next().is_some()
+    }
+
+    fn has_text(&self, part: &str) -> bool {
+        self.h.query_all_by_label_contains(part).next().is_some()
+    }
+
+    /// The one text field labelled `label`.
+    fn field<'a>(&'a self, label: &'a str) -> egui_kittest::Node<'a> {
+        let fields: Vec<_> = self
+            .h
+            .query_all_by_label(label)
+            .filter(|n| {
+                matches!(
+                    n.accesskit_node().role(),
+                    Role::TextInput | Role::PasswordInput | Role::MultilineTextInput
+                )
+            })
+            .collect();
+        assert_eq!(fields.len(), 1, "one field labelled {label:?}");
+        fields[0]
+    }
+
+    fn type_into(&mut self, label: &str, text: &str) {
+        self.field(label).focus();
+        self.h.step();
+        self.field(label).type_text(text);
+        self.settle();
+    }
+
+    fn key(&mut self, key: egui::Key) {
+        self.h.key_press(key);
+        self.settle();
+    }
+
+    /// The initial-setup form filled in and sent; waits for the answer.
+    fn setup(&mut self, service: &str, user: &str, password: &str) {
+        self.type_into("Service ID", service);
+        self.type_into("User ID", user);
+        self.type_into("Activation password", password);
+        self.click("I agree to the terms of use of this service.");
+        self.click("Send");
+        self.wait("setup answer", |a| !a.busy());
+    }
+
+    /// Setup through to the screen after the display-name suffix.
+    fn setup_ok(&mut self, service: &str, user: &str, password: &str) {
+        self.setup(service, user, password);
+        assert!(self.has("Setup complete"), "{:?}", self.app().screen());
+        self.click("Next");
+        assert!(self.has("Display name"));
+        self.click("Next");
+    }
+
+    /// The text of the one label containing `part`.
+    fn text(&self, part: &str) -> String {
+        let n = self.h.get_by_label_contains(part).accesskit_node();
+        n.value().or_else(|| n.label()).unwrap_or_default()
+    }
+
+    /// The code on the OTP screen, read from its accessible label.
+    fn code(&self) -> String {
+        let node = self.h.get_by_label_contains("One-time password ");
+        let n = node.accesskit_node();
+        let text = n.value().or_else(|| n.label()).unwrap_or_default();
+        text.rsplit(' ').next().unwrap_or_default().to_owned()
+    }
+
+    fn error(&self) -> Option<ErrorCode> {
+        self.app().error_code()
+    }
+
+    fn verify(&self, service: &str, user: &str, code: &str) -> Verdict {
+        let d = self.app().demo_center().unwrap();
+        let rp = RelyingParty {
+            key_id: "test".into(),
+            service_id: service.into(),
+        };
+        d.block_on(d.handle.verify(&rp, user, code))
+            .unwrap()
+            .unwrap()
+    }
+
+    fn advance(&mut self, secs: u64) {
+        self.clock.advance(Duration::from_secs(secs));
+        self.settle();
+    }
+}
+
+fn tmp() -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().to_path_buf();
+    (d, p)
+}
+
+#[test]
+fn first_setup_to_first_code_accepted_by_the_center() {
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    assert!(
+        g.has("Initial setup"),
+        "opens on initial setup with no token"
+    );
+    // Send stays disabled until every field is filled in and consent given.
+    g.type_into("Service ID", "DEMO-BANK");
+    g.click("Send");
+    assert!(matches!(g.app().screen(), Screen::Setup(_)));
+    assert!(!g.app().busy());
+    g.type_into("User ID", "demo-user");
+    g.type_into("Activation password", "demo-1111-2222");
+    g.click("I agree to the terms of use of this service.");
+    g.click("Send");
+    g.wait("setup", |a| !a.busy());
+    assert!(g.has("Setup complete"), "{:?}", g.app().screen());
+    assert!(g.has_text("Serial number"));
+    g.click("Next");
+    g.type_into("Suffix", " (personal)");
+    assert!(g.has("Shown as: Demo Bank (personal)"));
+    g.click("Next");
+    assert_eq!(g.error(), Some(ErrorCode::A918), "no outer spaces");
+    g.click("Close");
+    g.field("Suffix").focus();
+    g.key(egui::Key::Home);
+    g.key(egui::Key::Delete);
+    assert!(g.has("Shown as: Demo Bank(personal)"));
+    g.click("Next");
+    assert!(
+        g.has("Demo Bank(personal)"),
+        "the first token opens on its code"
+    );
+    let code = g.code();
+    assert_eq!(code.len(), 6, "{code}");
+    assert!(matches!(
+        g.verify("DEMO-BANK", "demo-user", &code),
+        Verdict::Ok { .. }
+    ));
+    // The tab bar is there; the countdown says how long is left.
+    assert!(g.has("Code") && g.has("Tokens") && g.has("Settings"));
+    assert!(g.has_text(" s left"));
+    // The next code shows only in the last 10 seconds of a step.
+    let left = 60 - (g.clock.unix_seconds() % 60);
+    if left > 10 {
+        assert!(!g.has_text("Next one-time password"));
+        g.advance(left - 5);
+    }
+    assert!(g.has_text("Next one-time password"));
+}
+
+#[test]
+fn a_second_token_is_listed_and_each_shows_its_own_code() {
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+    let first = g.code();
+    g.click("Settings");
+    g.click("Add a token");
+    assert!(g.has("Add a token"));
+    g.setup_ok("DEMO-SHINKIN", "demo-user", "demo-3333-4444");
+    // With two tokens the list shows after setup.
+    assert!(matches!(g.app().screen(), Screen::Tokens));
+    let shinkin = g.h.get_by_label_contains("Demo Shinkin\n");
+    shinkin.click();
+    g.settle();
+    let second = g.code();
+    assert_eq!(second.len(), 8, "the second service has 8-digit codes");
+    assert!(matches!(
+        g.verify("DEMO-SHINKIN", "demo-user", &second),
+        Verdict::Ok { .. }
+    ));
+    g.click("Tokens");
+    g.h.get_by_label_contains("Demo Bank\n").click();
+    g.settle();
+    assert_eq!(g.code(), first);
+}
+
+#[test]
+fn the_same_user_twice_is_a916_and_a_wrong_password_is_s0c1() {
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    g.setup("DEMO-BANK", "no-such-user", "demo-0000-0000");
+    assert_eq!(g.error(), Some(ErrorCode::S0C1));
+    assert!(g.has("S0C1"), "the dialog shows the code");
+    assert!(g.has(&ErrorCode::S0C1.message(Lang::En)));
+    assert!(g.has(&ErrorCode::S0C1.remedy(Lang::En)));
+    assert!(g.has("Copy diagnostics"));
+    g.click("Copy diagnostics");
+    g.click("Close");
+    assert_eq!(g.error(), None);
+    // Malformed input is refused before anything is sent.
+    g.type_into("Service ID", "BAD ID");
+    g.type_into("Activation password", "demo-0000-0000");
+    g.click("Send");
+    assert_eq!(g.error(), Some(ErrorCode::A911));
+    g.key(egui::Key::Escape);
+    assert_eq!(g.error(), None, "Esc closes the dialog");
+
+    let (_d2, dir2) = tmp();
+    let mut g = Gui::open(&dir2);
+    g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+    g.click("Settings");
+    g.click("Add a token");
+    g.setup("DEMO-BANK", "demo-user", "demo-1111-2222");
+    assert_eq!(g.error(), Some(ErrorCode::A916));
+}
+
+#[test]
+fn a_center_that_does_not_answer_is_a000() {
+    let (_d, dir) = tmp();
+    // A center profile for an address where nothing listens.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    ippun_core::profile::write(
+        &dir,
+        "bank",
+        &ippun_core::profile::CenterProfile {
+            name: "Bank".into(),
+            url,
+            center_key: format!("ed25519:{}", "11".repeat(32)),
+        },
+    )
+    .unwrap();
+    let clock = Arc::new(SteppingClock::new(now(), Duration::ZERO));
+    let mut g = Gui::open_with(&dir, Lang::En, false, clock);
+    g.setup("DEMO-BANK", "demo-user", "demo-1111-2222");
+    assert_eq!(g.error(), Some(ErrorCode::A000));
+    assert!(g.has("A000"));
+}
+
+#[test]
+fn deleting_the_last_token_leads_back_to_setup() {
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+    g.click("Settings");
+    g.click("Delete a token");
+    assert!(
+        g.has("Delete “Demo Bank”?"),
+        "the confirmation names the token"
+    );
+    g.click("Cancel");
+    assert!(g.has("Settings"));
+    g.click("Delete a token");
+    g.click("Delete");
+    assert!(g.has("All tokens deleted"));
+    g.click("Next");
+    assert!(g.has("Initial setup"));
+}
+
+#[test]
+fn app_lock_on_wrong_right_change_off() {
+    let (_d, dir) = tmp();
+    {
+        let mut g = Gui::open(&dir);
+        g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+        g.click("Settings");
+        g.click("App lock");
+        assert!(g.has("App lock is off."));
+        g.click("Turn app lock on");
+        assert!(g.has_text("cannot be recovered"), "a warning comes first");
+        g.click("Continue");
+        g.type_into("New lock code", "2468");
+        g.type_into("New lock code again", "2469");
+        g.click("Save");
+        assert_eq!(g.error(), Some(ErrorCode::A913), "typed differently twice");
+        g.click("Close");
+        g.type_into("New lock code", "2468");
+        g.type_into("New lock code again", "2468");
+        g.click("Save");
+        assert!(g.has("App lock is on: the lock code is asked for each time ippun opens."));
+    }
+    {
+        let mut g = Gui::open(&dir);
+        assert!(matches!(g.app().screen(), Screen::Lock(_)), "opens locked");
+        g.type_into("Lock code", "1111");
+        g.click("Unlock");
+        assert_eq!(g.error(), Some(ErrorCode::A914));
+        g.click("Close");
+        g.type_into("Lock code", "2468");
+        g.key(egui::Key::Enter);
+        assert!(g.has("Demo Bank"), "Enter unlocks: {:?}", g.app().screen());
+        g.click("Settings");
+        g.click("App lock");
+        g.click("Change the lock code");
+        g.type_into("Current lock code", "2468");
+        g.type_into("New lock code", "1357");
+        g.type_into("New lock code again", "1357");
+        g.click("Save");
+        assert_eq!(g.error(), None);
+        assert!(g.has("The lock code was changed."));
+    }
+    {
+        let mut g = Gui::open(&dir);
+        g.type_into("Lock code", "1357");
+        g.click("Unlock");
+        g.click("Settings");
+        g.click("App lock");
+        g.click("Turn app lock off");
+        g.click("Continue");
+        g.type_into("Current lock code", "2468");
+        g.click("Save");
+        assert_eq!(
+            g.error(),
+            Some(ErrorCode::A914),
+            "the old code no longer works"
+        );
+        g.click("Close");
+        g.type_into("Current lock code", "1357");
+        g.click("Save");
+        assert!(g.has("App lock is off."));
+    }
+    let g = Gui::open(&dir);
+    assert!(
+        matches!(g.app().screen(), Screen::Otp(_)),
+        "no lock screen any more"
+    );
+}
+
+#[test]
+fn renewal_later_then_now() {
+    let (_d, dir) = tmp();
+    let expires_before;
+    {
+        let mut g = Gui::open(&dir);
+        g.setup("DEMO-BANK", "renew-ok", "demo-renew-0001");
+        g.click("Next");
+        g.click("Next");
+        assert!(g.has("Token renewal"), "90 days left: renewal is offered");
+        g.click("Remind me later");
+        assert!(matches!(g.app().screen(), Screen::Otp(_)));
+        assert!(g.has_text("Renewal is open"));
+        expires_before = g.text("(UTC)");
+    }
+    let mut g = Gui::open(&dir);
+    assert!(g.has("Token renewal"), "asked again at the next launch");
+    g.click("Renew now");
+    g.wait("renewal", |a| !a.busy());
+    assert_eq!(g.error(), None);
+    assert!(g.has("Renewal complete"), "{:?}", g.app().screen());
+    g.click("Next");
+    let after = g.text("(UTC)");
+    assert!(after.ends_with("(UTC)"), "{after}");
+    assert_ne!(after, expires_before, "a new expiry");
+    let code = g.code();
+    assert!(matches!(
+        g.verify("DEMO-BANK", "renew-ok", &code),
+        Verdict::Ok { .. }
+    ));
+}
+
+#[test]
+fn an_expired_only_token_leads_to_setup() {
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+    g.advance(400 * DAY);
+    assert!(
+        g.has("Token expired"),
+        "the open token turns to the expired notice"
+    );
+    assert!(g.has_text("set up a token again"));
+    g.click("OK");
+    assert!(g.has("Initial setup"));
+}
+
+#[test]
+fn an_expired_token_among_several_is_deleted_and_the_list_stays() {
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    g.setup("DEMO-BANK", "renew-ok", "demo-renew-0001");
+    g.click("Next");
+    g.click("Next");
+    g.click("Remind me later");
+    g.click("Settings");
+    g.click("Add a token");
+    g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+    g.advance(100 * DAY);
+    // "Demo Bank" and "Demo Bank_2": the renew-ok token came first.
+    g.h.get_by_label_contains("Demo Bank\n").click();
+    g.settle();
+    assert!(g.has("Token expired"), "{:?}", g.app().screen());
+    assert!(g.has_text("your other tokens are not affected"));
+    g.click("Delete this token");
+    assert!(matches!(g.app().screen(), Screen::Tokens));
+    assert!(g.has_text("Demo Bank_2\n"));
+    assert!(g.h.query_by_label_contains("Demo Bank\n").is_none());
+}
+
+#[test]
+fn correction_learns_a_fast_clock() {
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    g.setup_ok("DEMO-BANK", "correct-ok", "demo-correct-01");
+    g.advance(600);
+    g.click("Settings");
+    g.click("Password correction");
+    assert!(g.has_text("wait 2–3 minutes"));
+    g.click("Run");
+    g.wait("correction", |a| !a.busy());
+    assert_eq!(g.error(), None);
+    assert!(
+        g.has_text("about 600 seconds ahead of the center (10 steps)"),
+        "{:?}",
+        g.app().screen()
+    );
+    // The fast device's code is now accepted.
+    g.click("Code");
+    let code = g.code();
+    let v = g.verify("DEMO-BANK", "correct-ok", &code);
+    assert!(matches!(v, Verdict::Ok { .. }), "{v:?}");
+}
+
+#[test]
+fn the_language_switches_and_is_kept() {
+    let (_d, dir) = tmp();
+    {
+        let mut g = Gui::open(&dir);
+        g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+        g.click("Settings");
+        g.click("日本語");
+        assert_eq!(g.app().lang(), Lang::Ja);
+        assert!(g.has("設定"));
+        assert!(g.has("アプリロック"));
+        g.click("パスワード");
+        assert!(g.has_text("ワンタイムパスワード "));
+        g.click("設定");
+        g.click("エラーコード一覧");
+        g.type_into("検索（コードまたは言葉）", "A998");
+        assert!(g.has_text("A998 — "));
+        assert!(g.h.query_by_label_contains("S0C1 — ").is_none());
+    }
+    let clock = Arc::new(SteppingClock::new(now(), Duration::ZERO));
+    // No language given: the one chosen in settings is used.
+    let app_clock: Arc<dyn Clock> = clock;
+    let app = IppunApp::new(Options {
+        home: home(&dir),
+        lang: None,
+        clock: app_clock,
+        demo: None,
+    });
+    assert_eq!(app.lang(), Lang::Ja);
+}
