@@ -54,9 +54,10 @@ impl Failure {
 }
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     let lang = cli.lang.unwrap_or_else(Lang::detect);
-    match run(cli, lang) {
+    match run(cli, lang, started) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::CheckFailed) => ExitCode::from(1),
         Err(Failure::Catalogue { error, json }) => {
@@ -82,10 +83,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
+fn run(cli: Cli, lang: Lang, started: std::time::Instant) -> Result<(), Failure> {
     let clock = make_clock(cli.fake_time.as_deref(), lang)?;
     match cli.command {
-        None => window(cli.home, cli.lang, cli.demo, clock, lang),
+        None => window(cli.home, cli.lang, cli.demo, clock, lang, started),
         Some(Command::Otp(args)) => commands::otp::run(&args, &clock, lang),
         Some(Command::Vectors(cmd)) => commands::vectors::run(&cmd, lang),
         Some(Command::Explain(args)) => commands::explain::run(&args, lang),
@@ -123,6 +124,7 @@ fn window(
     demo: bool,
     clock: OffsetClock<SystemClock>,
     lang: Lang,
+    started: std::time::Instant,
 ) -> Result<(), Failure> {
     let home = ippun_core::Home::locate(home)?;
     let clock: std::sync::Arc<dyn ippun_core::Clock> = std::sync::Arc::new(clock);
@@ -140,6 +142,7 @@ fn window(
         lang: chosen,
         clock,
         demo,
+        started: Some(started),
     })
     .map_err(|e| Failure::Usage(lang.text_with("gui-no-window", &[("reason", &e)])))
 }

@@ -30,6 +30,9 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// The embedded demo center, when started with `--demo`.
     pub demo: Option<DemoCenter>,
+    /// When the program started: with `IPPUN_TIMING` set, the time to the
+    /// first code on screen is printed on standard error (QA).
+    pub started: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for Options {
@@ -148,6 +151,8 @@ pub struct IppunApp {
     pub(crate) clip: Clip,
     /// A short status line ("copied", …) and until when it shows.
     pub(crate) status: Option<(String, std::time::Instant)>,
+    /// Program start, until the first code is on screen (QA timing).
+    pub(crate) timing: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for IppunApp {
@@ -227,6 +232,9 @@ impl IppunApp {
             renewal_answered: HashSet::new(),
             clip: Clip::new(),
             status: None,
+            timing: options
+                .started
+                .filter(|_| std::env::var_os("IPPUN_TIMING").is_some()),
         };
         match app.home.open() {
             Ok(Opened::Ready(v)) => {
@@ -260,6 +268,31 @@ impl IppunApp {
     /// The language.
     pub fn lang(&self) -> Lang {
         self.lang
+    }
+
+    /// Shows `screen` (QA tours and tests).
+    pub fn show(&mut self, screen: Screen) {
+        self.screen = screen;
+    }
+
+    /// Shows `error` in the error dialog.
+    pub fn show_error(&mut self, error: Error) {
+        self.fail(error);
+    }
+
+    /// Closes any dialog.
+    pub fn close_dialog(&mut self) {
+        self.dialog = None;
+    }
+
+    /// Shows the warning that comes before turning app lock on or off.
+    pub fn show_lock_warning(&mut self, mode: LockMode) {
+        self.dialog = Some(Dialog::LockWarning(mode));
+    }
+
+    /// The tokens' ids, in the order added.
+    pub fn token_ids(&self) -> Vec<u64> {
+        self.views().iter().map(|v| v.id).collect()
     }
 
     /// The embedded demo center, when there is one.
@@ -409,7 +442,7 @@ impl IppunApp {
     }
 
     /// Unlocks with the typed code (A914 wrong, A915 wait).
-    pub(crate) fn unlock(&mut self, code: &str) {
+    pub fn unlock(&mut self, code: &str) {
         let Some(locked) = self.locked.as_mut() else {
             return;
         };

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use eframe::egui;
 use ippun_core::Lang;
 
-pub use app::{Dialog, IppunApp, Options, Screen};
+pub use app::{Dialog, IppunApp, LockForm, LockMode, Options, Screen, SetupForm};
 pub use demo::DemoCenter;
 
 /// The bundled Japanese font (a subset: ASCII, Latin-1, kana, JIS X 0208

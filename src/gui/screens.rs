@@ -237,10 +237,7 @@ impl IppunApp {
                 let text = format!("{} / {}   {}", u.service_id, u.user_id, u.password);
                 let button = egui::Button::new(RichText::new(text).monospace())
                     .min_size(egui::vec2(width, 28.0));
-                let r = ui
-                    .add(button)
-                    .on_hover_text(self.tw("gui-demo-use", &[("user", &u.user_id)]));
-                if r.clicked() {
+                if ui.add(button).clicked() {
                     form.service_id.clone_from(&u.service_id);
                     form.user_id.clone_from(&u.user_id);
                     (*form.password).clone_from(&u.password);
@@ -390,6 +387,13 @@ impl IppunApp {
             return Some(Screen::Tokens);
         };
         let plain = now.code.to_string();
+        if let Some(t) = self.timing.take() {
+            let ms = t.elapsed().as_millis().to_string();
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!("ippun: first code on screen {ms} ms after start\n").as_bytes(),
+            );
+        }
         ui.vertical_centered(|ui| {
             let r = ui.label(
                 RichText::new(now.code.grouped())
@@ -851,20 +855,36 @@ impl IppunApp {
         ui.label(RichText::new(format!("ippun 一分 {}", env!("CARGO_PKG_VERSION"))).strong());
         ui.label(self.t("gui-about-what"));
         ui.add_space(8.0);
-        egui::Grid::new("about").num_columns(2).show(ui, |ui| {
-            ui.label(self.t("gui-about-data"));
-            ui.label(RichText::new(self.home.dir().display().to_string()).monospace());
-            ui.end_row();
-            ui.label(self.t("gui-about-key-store"));
-            ui.label(self.key_store_text());
-            ui.end_row();
-            ui.label(self.t("gui-about-licence"));
-            ui.label("Apache-2.0 OR MIT");
-            ui.end_row();
-            ui.label(self.t("gui-about-font"));
-            ui.label("BIZ UDPGothic — SIL Open Font License 1.1");
-            ui.end_row();
-        });
+        let fact = |ui: &mut egui::Ui, what: String, value: String, mono: bool| {
+            ui.label(RichText::new(what).weak());
+            let v = RichText::new(value);
+            ui.label(if mono { v.monospace() } else { v });
+            ui.add_space(2.0);
+        };
+        fact(
+            ui,
+            self.t("gui-about-data"),
+            self.home.dir().display().to_string(),
+            true,
+        );
+        fact(
+            ui,
+            self.t("gui-about-key-store"),
+            self.key_store_text(),
+            false,
+        );
+        fact(
+            ui,
+            self.t("gui-about-licence"),
+            "Apache-2.0 OR MIT".into(),
+            false,
+        );
+        fact(
+            ui,
+            self.t("gui-about-font"),
+            "BIZ UDPGothic — SIL Open Font License 1.1".into(),
+            false,
+        );
         ui.add_space(6.0);
         egui::CollapsingHeader::new(self.t("gui-about-ofl"))
             .id_salt("ofl")
@@ -892,23 +912,23 @@ impl IppunApp {
                 continue;
             }
             shown += 1;
-            egui::CollapsingHeader::new(format!("{} — {}", e.code, e.message))
-                .id_salt(("code", e.code))
-                .show(ui, |ui| {
-                    egui::Grid::new(("code-grid", e.code))
-                        .num_columns(2)
-                        .show(ui, |ui| {
-                            ui.label(self.t("gui-catalogue-phase"));
-                            ui.label(&e.phase_label);
-                            ui.end_row();
-                            ui.label(self.t("gui-catalogue-remedy"));
-                            ui.label(&e.remedy);
-                            ui.end_row();
-                            ui.label(self.t("gui-catalogue-helpdesk"));
-                            ui.label(&e.helpdesk);
-                            ui.end_row();
-                        });
-                });
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(RichText::new(e.code).monospace().strong());
+                ui.label(&e.message);
+                egui::CollapsingHeader::new(self.t("gui-catalogue-details"))
+                    .id_salt(("code", e.code))
+                    .show(ui, |ui| {
+                        for (what, text) in [
+                            ("gui-catalogue-phase", &e.phase_label),
+                            ("gui-catalogue-remedy", &e.remedy),
+                            ("gui-catalogue-helpdesk", &e.helpdesk),
+                        ] {
+                            ui.label(RichText::new(self.t(what)).weak());
+                            ui.label(text);
+                        }
+                    });
+            });
         }
         if shown == 0 {
             ui.label(self.t("gui-catalogue-none"));
