@@ -224,6 +224,9 @@ fn steps() -> Vec<Step> {
         step("initial-setup", |app, _| {
             app.show(Screen::Setup(SetupForm::default()));
         }),
+        step("data-from-another-device", |app, _| {
+            app.show(Screen::Startup(ippun_core::Error::new(ErrorCode::A998)));
+        }),
     ]
 }
 

@@ -3,6 +3,7 @@
 //! real vault in a temporary data folder.
 #![allow(clippy::unwrap_used)]
 
+#[macro_use]
 #[path = "../crates/ippun-center/tests/support/pg.rs"]
 mod pg;
 
@@ -645,17 +646,6 @@ fn plain_http_to_a_remote_center_and_unknown_keys_are_refused(backend: Backend) 
         0,
     );
     assert_code(&out, "A008");
-}
-
-macro_rules! on_both {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $case() { super::$case(ippun_center::Backend::Sqlite); })*
-        }
-        mod postgres {
-            $(#[test] fn $case() { super::$case(ippun_center::Backend::Postgres); })*
-        }
-    };
 }
 
 on_both!(

@@ -578,3 +578,50 @@ fn the_language_switches_and_is_kept() {
     });
     assert_eq!(app.lang(), Lang::Ja);
 }
+
+#[test]
+fn data_from_another_device_is_a998_and_can_be_put_aside() {
+    let (_d, dir) = tmp();
+    {
+        let mut g = Gui::open(&dir);
+        g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SteppingClock::new(now(), Duration::ZERO));
+    let options = Options {
+        home: home(&dir).with_machine_id("another-computer"),
+        lang: Some(Lang::En),
+        clock,
+        demo: None,
+        started: None,
+    };
+    let mut h = Harness::builder()
+        .with_size(ippun::gui::WINDOW_SIZE)
+        .build_eframe(move |cc| {
+            ippun::gui::prepare(&cc.egui_ctx);
+            IppunApp::new(options)
+        });
+    h.run_steps(4);
+    assert!(
+        matches!(h.state().screen(), Screen::Startup(e) if e.code() == ErrorCode::A998),
+        "{:?}",
+        h.state().screen()
+    );
+    assert!(h.query_by_label_contains("A998: ").is_some());
+    let vault = dir.join("vault.ippun");
+    let before = std::fs::read(&vault).unwrap();
+    h.get_by_label("Put the old data aside and start again")
+        .click();
+    h.run_steps(4);
+    assert!(matches!(h.state().screen(), Screen::Setup(_)));
+    let kept: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("vault.ippun.damaged-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "the old file is kept aside");
+    assert_eq!(std::fs::read(kept[0].path()).unwrap(), before, "unchanged");
+}

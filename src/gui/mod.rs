@@ -103,10 +103,11 @@ impl IppunApp {
 
 /// Opens the window and runs until it is closed.
 pub fn run(options: Options) -> Result<(), String> {
-    let title = options.lang.map_or_else(
-        || Lang::detect().text("gui-window-title"),
-        |l| l.text("gui-window-title"),
-    );
+    let title = options
+        .lang
+        .or_else(|| saved_lang(options.home.dir()))
+        .unwrap_or_else(Lang::detect)
+        .text("gui-window-title");
     let native = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
         viewport: egui::ViewportBuilder::default()

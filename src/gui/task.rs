@@ -77,7 +77,12 @@ impl Task {
                             if let Some(id) = resumed {
                                 return Ok(id);
                             }
-                            let pw = password.unwrap_or_default();
+                            // Finishing a pending setup the center no longer
+                            // knows: it must be set up again from the start.
+                            let Some(pw) = password else {
+                                return Err(Error::new(ippun_core::ErrorCode::A003)
+                                    .with_detail("setup session no longer known at the center"));
+                            };
                             flows::setup(&vault, &center, &service_id, &user_id, &pw, clock, &flag)
                         })
                         .map(Done::Added),

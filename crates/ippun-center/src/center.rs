@@ -932,23 +932,7 @@ impl Center {
         .bind(serial)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| -> Result<TokenRow, CenterError> {
-            Ok(TokenRow {
-                service_id: r.try_get("service_id")?,
-                user_id: r.try_get("user_id")?,
-                state: r.try_get("state")?,
-                key_enc: r.try_get("key_enc")?,
-                params: params_of(
-                    &r.try_get::<String, _>("algorithm")?,
-                    r.try_get("digits")?,
-                    r.try_get("period")?,
-                )?,
-                device_key: blob32(&r, "device_key")?,
-                expires_at: from_db(r.try_get("expires_at")?),
-                drift_steps: r.try_get("drift_steps")?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(TokenRow::read).transpose()
     }
 
     async fn user_suspended(&self, sid: &str, uid: &str) -> Result<bool, CenterError> {
@@ -1003,6 +987,27 @@ pub(crate) struct TokenRow {
     pub device_key: B32,
     pub expires_at: u64,
     pub drift_steps: i64,
+}
+
+impl TokenRow {
+    /// Reads the columns `service_id, user_id, state, key_enc, algorithm,
+    /// digits, period, device_key, expires_at, drift_steps` of a row.
+    pub(crate) fn read(r: &sqlx::any::AnyRow) -> Result<Self, CenterError> {
+        Ok(Self {
+            service_id: r.try_get("service_id")?,
+            user_id: r.try_get("user_id")?,
+            state: r.try_get("state")?,
+            key_enc: r.try_get("key_enc")?,
+            params: params_of(
+                &r.try_get::<String, _>("algorithm")?,
+                r.try_get("digits")?,
+                r.try_get("period")?,
+            )?,
+            device_key: blob32(r, "device_key")?,
+            expires_at: from_db(r.try_get("expires_at")?),
+            drift_steps: r.try_get("drift_steps")?,
+        })
+    }
 }
 
 /// The step whose code is `otps[0]` and whose successor's code is

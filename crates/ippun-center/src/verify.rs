@@ -15,7 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::center::{ApiError, audit, params_of};
+use crate::center::{ApiError, audit};
 use crate::{Center, CenterError, from_db, to_db};
 
 /// The answer of [`Center::verify`].
@@ -133,8 +133,9 @@ impl Center {
 
     async fn subject(&self, sid: &str, uid: &str) -> Result<Option<Subject>, CenterError> {
         let row = sqlx::query(
-            "SELECT u.suspended, u.verify_locked_at, t.serial, t.state, t.key_enc, t.algorithm,
-                    t.digits, t.period, t.device_key, t.expires_at, t.drift_steps
+            "SELECT u.suspended, u.verify_locked_at, t.serial, t.service_id, t.user_id, t.state,
+                    t.key_enc, t.algorithm, t.digits, t.period, t.device_key, t.expires_at,
+                    t.drift_steps
              FROM users u
              LEFT JOIN tokens t
                ON t.service_id = u.service_id AND t.user_id = u.user_id AND t.state = 'active'
@@ -151,20 +152,7 @@ impl Center {
         let token = match serial {
             None => None,
             Some(serial) => Some(TokenState {
-                row: crate::center::TokenRow {
-                    service_id: sid.to_owned(),
-                    user_id: uid.to_owned(),
-                    state: r.try_get("state")?,
-                    key_enc: r.try_get("key_enc")?,
-                    params: params_of(
-                        &r.try_get::<String, _>("algorithm")?,
-                        r.try_get("digits")?,
-                        r.try_get("period")?,
-                    )?,
-                    device_key: crate::center::blob32(&r, "device_key")?,
-                    expires_at: from_db(r.try_get("expires_at")?),
-                    drift_steps: r.try_get("drift_steps")?,
-                },
+                row: crate::center::TokenRow::read(&r)?,
                 serial,
             }),
         };

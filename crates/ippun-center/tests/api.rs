@@ -2,6 +2,7 @@
 //! PostgreSQL); the demo lists come out of the binary as JSON.
 #![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
 
+#[macro_use]
 #[path = "support/pg.rs"]
 mod pg;
 
@@ -340,17 +341,6 @@ fn admin_cli_round_trip(backend: Backend) {
             "api-key-revoke"
         ]
     );
-}
-
-macro_rules! on_both {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $case() { super::$case(ippun_center::Backend::Sqlite); })*
-        }
-        mod postgres {
-            $(#[test] fn $case() { super::$case(ippun_center::Backend::Postgres); })*
-        }
-    };
 }
 
 on_both!(

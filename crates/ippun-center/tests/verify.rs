@@ -3,6 +3,7 @@
 //! acceptance under 64 parallel attempts, and the database going away.
 #![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
 
+#[macro_use]
 #[path = "support/pg.rs"]
 mod pg;
 
@@ -480,17 +481,6 @@ fn exactly_once_under_64_parallel_attempts(backend: Backend) {
         e.count("SELECT COUNT(*) FROM audit WHERE action = 'verify' AND outcome = 'reused'"),
         3 * (i64::try_from(CLIENTS).unwrap() - 1)
     );
-}
-
-macro_rules! on_both {
-    ($($case:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[test] fn $case() { super::$case(ippun_center::Backend::Sqlite); })*
-        }
-        mod postgres {
-            $(#[test] fn $case() { super::$case(ippun_center::Backend::Postgres); })*
-        }
-    };
 }
 
 on_both!(

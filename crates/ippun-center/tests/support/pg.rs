@@ -224,3 +224,17 @@ impl Drop for PgCluster {
             .status();
     }
 }
+
+/// Runs each named case, a function taking a [`Backend`](ippun_center::Backend),
+/// as two tests: `sqlite::case` and `postgres::case`.
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $case() { super::$case(ippun_center::Backend::Sqlite); })*
+        }
+        mod postgres {
+            $(#[test] fn $case() { super::$case(ippun_center::Backend::Postgres); })*
+        }
+    };
+}
