@@ -625,3 +625,31 @@ fn data_from_another_device_is_a998_and_can_be_put_aside() {
     assert_eq!(kept.len(), 1, "the old file is kept aside");
     assert_eq!(std::fs::read(kept[0].path()).unwrap(), before, "unchanged");
 }
+
+#[test]
+fn keyboard_tab_moves_through_the_form_and_esc_backs_out() {
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    g.field("Service ID").focus();
+    g.settle();
+    assert!(g.field("Service ID").is_focused());
+    g.key(egui::Key::Tab);
+    assert!(
+        g.field("User ID").is_focused(),
+        "Tab goes to the next field"
+    );
+    g.key(egui::Key::Tab);
+    assert!(g.field("Activation password").is_focused());
+    g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+    g.click("Settings");
+    g.click("Version and licences");
+    assert!(g.has_text("ippun 一分 "));
+    g.key(egui::Key::Escape);
+    assert!(
+        matches!(g.app().screen(), Screen::Settings),
+        "Esc backs out"
+    );
+    g.click("Error codes");
+    g.key(egui::Key::Escape);
+    assert!(matches!(g.app().screen(), Screen::Settings));
+}
