@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use eframe::egui::{self, Key, RichText};
-use ippun_core::vault::KeyStorePolicy;
 use ippun_core::{
     Clock, Error, ErrorCode, Home, Lang, LockCode, LockedVault, Opened, Token, TokenState, Vault,
 };
@@ -501,13 +500,15 @@ impl IppunApp {
         self.status = Some((text, std::time::Instant::now() + Duration::from_secs(3)));
     }
 
-    /// Whether the key store is a file (shown on the about screen).
+    /// Where the device key is kept, for the about screen.
     pub(crate) fn key_store_text(&self) -> String {
-        let kind = self.vault().and_then(|v| v.store_kind());
-        match (kind, KeyStorePolicy::from_env()) {
-            (Some(k), _) => format!("{k:?}"),
-            (None, p) => format!("{p:?}"),
-        }
+        use ippun_core::vault::StoreKind;
+        let id = match self.vault().and_then(|v| v.store_kind()) {
+            Some(StoreKind::OsKeyring) => "gui-key-store-keyring",
+            Some(StoreKind::File) => "gui-key-store-file",
+            None => "gui-key-store-none",
+        };
+        self.t(id)
     }
 
     fn tabs(&mut self, ui: &mut egui::Ui) {
