@@ -121,7 +121,9 @@ impl IppunApp {
             ui.add_space(24.0);
         });
         let r = field(ui, &self.t("gui-lock-code"), &mut code, true);
-        if !modal && !r.has_focus() && !r.lost_focus() {
+        // The field takes the keyboard when nothing else has it, so the
+        // code can be typed at once; Tab still reaches the button.
+        if !modal && ui.memory(|m| m.focused().is_none()) {
             r.request_focus();
         }
         if let Some(l) = &self.locked {
