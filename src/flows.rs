@@ -72,7 +72,8 @@ pub struct Correction {
     pub offset_steps: i64,
 }
 
-fn lock(vault: &Mutex<Vault>) -> Result<MutexGuard<'_, Vault>, Error> {
+/// The vault behind its mutex (A999 if a thread panicked while holding it).
+pub fn lock(vault: &Mutex<Vault>) -> Result<MutexGuard<'_, Vault>, Error> {
     vault
         .lock()
         .map_err(|_| Error::new(ErrorCode::A999).with_detail("token data lock poisoned"))

@@ -51,7 +51,7 @@ pub fn add(args: &AddArgs, ctx: &Ctx<'_>, input: &mut Input, vault: Vault) -> Re
     {
         return done(ctx, &vault, id);
     }
-    lock(&vault)?
+    flows::lock(&vault)?
         .tokens()
         .check_add(&args.service_id, &args.user_id)?;
     let password = input.line(ctx.lang, "cli-prompt-activation-password")?;
@@ -67,12 +67,8 @@ pub fn add(args: &AddArgs, ctx: &Ctx<'_>, input: &mut Input, vault: Vault) -> Re
     done(ctx, &vault, id)
 }
 
-fn lock(vault: &Mutex<Vault>) -> Result<std::sync::MutexGuard<'_, Vault>, Failure> {
-    vault.lock().map_err(|_| ErrorCode::A999.into())
-}
-
 fn done(ctx: &Ctx<'_>, vault: &Mutex<Vault>, id: u64) -> Result<(), Failure> {
-    let vault = lock(vault)?;
+    let vault = flows::lock(vault)?;
     let Some(t) = vault.tokens().get(id) else {
         return Err(ErrorCode::A999.into());
     };
@@ -93,7 +89,7 @@ pub fn renew(name: Option<&str>, ctx: &Ctx<'_>, vault: Vault) -> Result<(), Fail
     let (id, _) = super::tokens::find(ctx, vault.tokens(), name)?;
     let vault = Mutex::new(vault);
     flows::renew(&vault, id, ctx.clock, &AtomicBool::new(false))?;
-    let vault = lock(&vault)?;
+    let vault = flows::lock(&vault)?;
     let t = vault.tokens().get(id).ok_or(ErrorCode::A999)?;
     ctx.say(
         "cli-renewed",

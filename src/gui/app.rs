@@ -352,16 +352,23 @@ impl IppunApp {
 
     /// Runs a vault change; an error goes to the dialog.
     pub(crate) fn change(&mut self, f: impl FnOnce(&mut Vault) -> Result<(), Error>) -> bool {
-        let result = match self.vault.as_ref().map(|v| v.lock()) {
-            Some(Ok(mut v)) => f(&mut v),
-            _ => Err(Error::new(ErrorCode::A999).with_detail("token data not open")),
-        };
-        match result {
+        match self.with_vault(f) {
             Ok(()) => true,
             Err(e) => {
                 self.fail(e);
                 false
             }
+        }
+    }
+
+    /// Runs `f` on the open vault (A999 when none is open).
+    pub(crate) fn with_vault(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        match self.vault.as_ref().map(|v| v.lock()) {
+            Some(Ok(mut v)) => f(&mut v),
+            _ => Err(Error::new(ErrorCode::A999).with_detail("token data not open")),
         }
     }
 

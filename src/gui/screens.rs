@@ -799,16 +799,6 @@ impl IppunApp {
         Some(Screen::LockSettings(f))
     }
 
-    fn with_vault(
-        &self,
-        f: impl FnOnce(&mut ippun_core::Vault) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        match self.vault.as_ref().map(|v| v.lock()) {
-            Some(Ok(mut v)) => f(&mut v),
-            _ => Err(Error::new(ErrorCode::A999).with_detail("token data not open")),
-        }
-    }
-
     fn correction_ui(
         &mut self,
         ui: &mut egui::Ui,
