@@ -106,7 +106,16 @@ fn sync_dir(_dir: &Path) -> io::Result<()> {
 /// An exclusive lock on the data folder, held while the value lives.
 #[derive(Debug)]
 pub struct InstanceLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for InstanceLock {
+    fn drop(&mut self) {
+        // Released explicitly rather than by closing: a child process started
+        // by another thread between fork and exec shares this open file, and
+        // closing our copy alone would leave the folder locked until it execs.
+        let _ = self.file.unlock();
+    }
 }
 
 /// Why the instance lock could not be taken.
@@ -130,7 +139,7 @@ impl InstanceLock {
         }
         let file = o.open(path).map_err(LockFailure::Io)?;
         match file.try_lock() {
-            Ok(()) => Ok(Self { _file: file }),
+            Ok(()) => Ok(Self { file }),
             Err(TryLockError::WouldBlock) => Err(LockFailure::Busy),
             Err(TryLockError::Error(e)) => Err(LockFailure::Io(e)),
         }
@@ -186,5 +195,18 @@ mod tests {
         assert!(matches!(InstanceLock::acquire(&p), Err(LockFailure::Busy)));
         drop(first);
         assert!(InstanceLock::acquire(&p).is_ok());
+    }
+
+    #[test]
+    fn dropping_the_lock_releases_it_even_while_the_file_is_shared() {
+        // A child process forked but not yet exec'd holds a copy of the same
+        // open file; a second handle to it stands in for that copy here.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("lock");
+        let first = InstanceLock::acquire(&p).unwrap();
+        let shared = first.file.try_clone().unwrap();
+        drop(first);
+        assert!(InstanceLock::acquire(&p).is_ok());
+        drop(shared);
     }
 }
