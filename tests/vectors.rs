@@ -31,7 +31,15 @@ fn every_vector_in_the_repository_passes() {
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names, ["ippun-60s.toml", "rfc4226.toml", "rfc6238.toml"]);
+    assert_eq!(
+        names,
+        [
+            "ippun-60s.toml",
+            "rfc4226.toml",
+            "rfc6238.toml",
+            "rfc6287.toml"
+        ]
+    );
     for path in files {
         let text = fs::read_to_string(&path).unwrap();
         let count = text.matches("[[vector]]").count();
@@ -60,6 +68,36 @@ fn the_rfc_files_hold_every_published_value() {
             assert!(rfc6238.contains(&name), "{name}");
         }
     }
+}
+
+/// RFC 6287 Appendix C in full: every suite and every published answer.
+#[test]
+fn the_ocra_file_holds_every_published_value_of_rfc_6287() {
+    let text = fs::read_to_string(vectors_dir().join("rfc6287.toml")).unwrap();
+    for (suite, count) in [
+        ("OCRA-1:HOTP-SHA1-6:QN08", 10),
+        ("OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1", 10),
+        ("OCRA-1:HOTP-SHA256-8:QN08-PSHA1", 5),
+        ("OCRA-1:HOTP-SHA512-8:C-QN08", 10),
+        ("OCRA-1:HOTP-SHA512-8:QN08-T1M", 5),
+        ("OCRA-1:HOTP-SHA256-8:QA08", 15),
+        ("OCRA-1:HOTP-SHA512-8:QA08", 5),
+        ("OCRA-1:HOTP-SHA512-8:QA08-PSHA1", 5),
+        ("OCRA-1:HOTP-SHA512-8:QA10-T1M", 5),
+    ] {
+        assert_eq!(
+            text.matches(&format!("suite = \"{suite}\"")).count(),
+            count,
+            "{suite}"
+        );
+    }
+    // A changed answer is reported, so the check above can fail.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    fs::write(&bad, text.replacen("code = \"95209754\"", "code = \"95209755\"", 1)).unwrap();
+    let r = ippun(&["vectors", "check", bad.to_str().unwrap()]);
+    assert_eq!(r.status, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("69 passed, 1 failed"), "{}", r.stdout);
 }
 
 /// The stored own vectors are exactly what the generator writes from the
@@ -109,7 +147,7 @@ fn independent_implementations_agree() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(
-        stdout.contains("crosscheck (python hmac + oathtool): 316 passed, 0 failed"),
+        stdout.contains("crosscheck (python hmac + oathtool): 386 passed, 0 failed"),
         "{stdout}"
     );
 }

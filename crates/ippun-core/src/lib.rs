@@ -7,6 +7,7 @@ pub mod clock;
 pub mod error;
 pub mod i18n;
 pub mod input;
+pub mod ocra;
 pub mod otp;
 pub mod profile;
 pub mod protocol;

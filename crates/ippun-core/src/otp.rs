@@ -456,7 +456,7 @@ pub fn hmac_trace(
     }
 }
 
-fn mac<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
+pub(crate) fn mac<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut m = <M as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
     m.update(msg);

@@ -21,6 +21,11 @@
 //! code = "94287082"
 //! ```
 //!
+//! OCRA vectors (`kind = "ocra"`, RFC 6287) name the `suite` and give the
+//! `question` as the suite formats it, with `counter`, `pin` (and its
+//! expected `pin_hash`), `session_hex` and `time` where the suite takes them;
+//! `algorithm` and `digits` must agree with the suite.
+//!
 //! Every vector is computed twice: by the engine (on `totp-rs`) and by a direct
 //! HMAC computation ([`crate::otp::hmac_trace`]); both must give `code`, and the
 //! optional fields are checked against the direct computation.
@@ -41,7 +46,7 @@ pub const FORMAT: i64 = 1;
 /// Files larger than this are refused rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// HOTP or TOTP.
+/// HOTP, TOTP or OCRA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -49,6 +54,8 @@ pub enum Kind {
     Hotp,
     /// RFC 6238, time-based.
     Totp,
+    /// RFC 6287, challenge-response (checked only, not generated).
+    Ocra,
 }
 
 /// A whole vectors file.
@@ -102,6 +109,21 @@ pub struct Vector {
     /// Expected 31-bit truncated value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<i64>,
+    /// OCRA suite string (ocra only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<String>,
+    /// OCRA challenge as written in the suite's format (ocra only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
+    /// OCRA PIN, hashed with the suite's PIN hash (ocra only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// Expected hash of `pin`, hexadecimal (ocra only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_hash: Option<String>,
+    /// OCRA session information, hexadecimal (ocra only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_hex: Option<String>,
     /// Expected code.
     pub code: String,
 }
@@ -289,6 +311,19 @@ pub fn check(v: &Vector) -> Outcome {
 }
 
 fn check_inner(v: &Vector) -> Result<Vec<Mismatch>, Invalid> {
+    if v.kind == Kind::Ocra {
+        return check_ocra(v);
+    }
+    if v.suite.is_some()
+        || v.question.is_some()
+        || v.pin.is_some()
+        || v.pin_hash.is_some()
+        || v.session_hex.is_some()
+    {
+        return Err(invalid(
+            "suite, question, pin, pin_hash and session_hex are for ocra vectors",
+        ));
+    }
     let key = match (&v.secret, &v.secret_hex) {
         (Some(b32), None) => SecretKey::from_base32(b32)?,
         (None, Some(h)) => SecretKey::from_hex(h)?,
@@ -311,7 +346,7 @@ fn check_inner(v: &Vector) -> Result<Vec<Mismatch>, Invalid> {
 
     let mut ms = Vec::new();
     let counter = match v.kind {
-        Kind::Hotp => {
+        Kind::Hotp | Kind::Ocra => {
             if v.time.is_some() || v.period.is_some() || v.utc.is_some() {
                 return Err(invalid(
                     "hotp vectors take counter, not time, period or utc",
@@ -385,6 +420,75 @@ fn check_inner(v: &Vector) -> Result<Vec<Mismatch>, Invalid> {
     Ok(ms)
 }
 
+fn check_ocra(v: &Vector) -> Result<Vec<Mismatch>, Invalid> {
+    use crate::ocra::{Inputs, Suite};
+    let key = match (&v.secret, &v.secret_hex) {
+        (Some(b32), None) => SecretKey::from_base32(b32)?,
+        (None, Some(h)) => SecretKey::from_hex(h)?,
+        _ => {
+            return Err(invalid(
+                "give exactly one of secret (base32) and secret_hex",
+            ));
+        }
+    };
+    let suite: Suite = v
+        .suite
+        .as_deref()
+        .ok_or_else(|| invalid("ocra vectors need suite"))?
+        .parse()
+        .map_err(|e: crate::ocra::OcraError| invalid(e.to_string()))?;
+    let algorithm: Algorithm = v.algorithm.parse()?;
+    if algorithm != suite.algorithm() || v.digits != i64::from(suite.digits()) {
+        return Err(invalid("algorithm and digits must agree with the suite"));
+    }
+    if v.period.is_some() || v.hmac.is_some() || v.truncated.is_some() {
+        return Err(invalid("ocra vectors take no period, hmac or truncated"));
+    }
+    let question = v
+        .question
+        .as_deref()
+        .ok_or_else(|| invalid("ocra vectors need question"))?;
+    let counter = v.counter.map(|c| non_negative("counter", c)).transpose()?;
+    let time = v.time.map(|t| non_negative("time", t)).transpose()?;
+    if let (Some(utc), Some(t)) = (&v.utc, time) {
+        if input::parse_time(utc)? != t {
+            return Err(invalid(format!("utc {utc} is not time {t}")));
+        }
+    }
+    let pin_hash = match &v.pin {
+        Some(p) => Some(
+            suite
+                .hash_pin(p)
+                .ok_or_else(|| invalid("the suite takes no PIN"))?,
+        ),
+        None => None,
+    };
+    let session = v
+        .session_hex
+        .as_deref()
+        .map(hex::decode)
+        .transpose()
+        .map_err(|_| invalid("session_hex is not hexadecimal"))?;
+    let mut ms = Vec::new();
+    if let (Some(want), Some(got)) = (&v.pin_hash, &pin_hash) {
+        push_if_differs(&mut ms, "pin_hash", &want.to_ascii_lowercase(), hex::encode(got));
+    }
+    let answer = suite
+        .answer(
+            key.expose(),
+            &Inputs {
+                counter,
+                question,
+                pin_hash: pin_hash.as_deref(),
+                session: session.as_deref(),
+                time,
+            },
+        )
+        .map_err(|e| invalid(e.to_string()))?;
+    push_if_differs(&mut ms, "code", &v.code, answer);
+    Ok(ms)
+}
+
 fn push_if_differs(ms: &mut Vec<Mismatch>, field: &'static str, expected: &str, actual: String) {
     if expected != actual {
         ms.push(Mismatch {
@@ -436,6 +540,8 @@ pub fn generate(spec: &GenerateSpec) -> Result<VectorFile, InputError> {
     let points: &[u64] = match spec.kind {
         Kind::Hotp => &spec.counters,
         Kind::Totp => &spec.times,
+        // OCRA vectors are transcribed, not generated.
+        Kind::Ocra => return Err(InputError::NothingToGenerate),
     };
     if points.is_empty() || spec.keys.is_empty() {
         return Err(InputError::NothingToGenerate);
@@ -462,7 +568,7 @@ pub fn generate(spec: &GenerateSpec) -> Result<VectorFile, InputError> {
                 for &point in points {
                     let as_toml = |v: u64| i64::try_from(v).map_err(|_| InputError::TimeOutOfRange);
                     let (counter, code, time, utc, label) = match spec.kind {
-                        Kind::Hotp => (
+                        Kind::Hotp | Kind::Ocra => (
                             point,
                             hotp.code(point).to_string(),
                             None,
@@ -499,6 +605,11 @@ pub fn generate(spec: &GenerateSpec) -> Result<VectorFile, InputError> {
                         counter: Some(as_toml(counter)?),
                         hmac: trace.as_ref().map(|t| hex::encode(&t.hmac)),
                         truncated: trace.as_ref().map(|t| i64::from(t.truncated)),
+                        suite: None,
+                        question: None,
+                        pin: None,
+                        pin_hash: None,
+                        session_hex: None,
                         code,
                     });
                 }
