@@ -53,6 +53,10 @@ pub enum Command {
     /// Turn app lock on or off, or change its code (codes from standard input).
     #[command(subcommand)]
     Lock(LockCommand),
+    /// Transaction confirmation: list, approve or reject what your bank
+    /// asks you to confirm.
+    #[command(subcommand)]
+    Tx(TxCommand),
     /// Put the token data aside (kept as a copy) and start with none.
     StartOver {
         /// Confirm.
@@ -104,6 +108,39 @@ pub enum TokenCommand {
         #[arg(allow_hyphen_values = true)]
         suffix: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TxCommand {
+    /// Show the transactions waiting for confirmation (and a start of
+    /// transaction confirmation the bank asked for).
+    List {
+        /// The token's display name (may be left out when there is only one).
+        name: Option<String>,
+        /// Machine-readable output; errors as JSON on standard error.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Complete the start of transaction confirmation the bank asked for.
+    Start {
+        /// The token's display name (may be left out when there is only one).
+        name: Option<String>,
+    },
+    /// Approve a waiting transaction.
+    Approve(TxAnswerArgs),
+    /// Reject a waiting transaction.
+    Reject(TxAnswerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TxAnswerArgs {
+    /// The token's display name.
+    pub name: String,
+    /// The transaction's ID, as `ippun tx list` shows it.
+    pub id: String,
+    /// Errors as JSON on standard error.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -195,6 +195,7 @@ impl<'a> Client<'a> {
                     (NetPhase::Setup, ippun_core::Phase::Setup)
                         | (NetPhase::Renewal, ippun_core::Phase::Renewal)
                         | (NetPhase::Correction, ippun_core::Phase::Correction)
+                        | (NetPhase::Transaction, ippun_core::Phase::Transaction)
                 ) && code.as_str().starts_with('S');
                 if phase_ok {
                     Ok(Answer::Refused(code))

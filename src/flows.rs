@@ -1,4 +1,5 @@
-//! The flows that talk to a center — setup, renewal, correction — shared by
+//! The flows that talk to a center — setup, renewal, correction,
+//! transaction confirmation — shared by
 //! the command line and the window. They return results and catalogue
 //! errors and print nothing.
 //!
@@ -17,7 +18,9 @@ use ippun_core::protocol::{
     Confirmed, Corrected, ProvisionOffer, Purpose, RenewOffer,
 };
 use ippun_core::token::{PendingConfirm, PendingRenewal, Provisioning, SecretBytes};
-use ippun_core::{Clock, Error, ErrorCode, NetPhase, NewToken, Token, TokenState, Vault};
+use ippun_core::{
+    Clock, Error, ErrorCode, NetPhase, NewToken, Token, TokenState, Vault, txconfirm,
+};
 use zeroize::Zeroizing;
 
 use crate::client::{Answer, Client};
@@ -184,10 +187,12 @@ pub fn setup(
         lock(vault)?.delete_token(id)?;
         return Err(Error::new(ErrorCode::A003).with_detail("session unknown at confirmation"));
     }
+    let tx_confirmation = o.service.tx_confirmation;
     lock(vault)?.update_token(id, |t| {
         t.provisioning = Provisioning::Active;
         t.pending_confirm = None;
         t.clock_offset_secs = client.clock_offset();
+        t.tx_confirmation = tx_confirmation;
     })?;
     Ok(id)
 }
@@ -388,6 +393,120 @@ pub fn correct(
         offset_seconds: reply.offset_seconds,
         offset_steps: reply.offset_steps,
     })
+}
+
+/// What waits for the user in transaction confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxInbox {
+    /// Confirmation is in use for this token.
+    pub enabled: bool,
+    /// The bank asked to start confirmation; the app completes it with
+    /// [`tx_start`].
+    pub start: Option<txconfirm::PendingStart>,
+    /// Transactions waiting for an answer, oldest first, exactly as the
+    /// center signed them.
+    pub transactions: Vec<txconfirm::Transaction>,
+    /// Center time of the list.
+    pub center_time: u64,
+}
+
+fn tx_client<'c>(token: &Token, clock: &'c dyn Clock) -> Result<(Bound, Client<'c>), Error> {
+    if token.provisioning != Provisioning::Active {
+        return Err(Error::new(ErrorCode::S5A1).with_detail("setup not complete on this device"));
+    }
+    if token.pending_renewal.is_some() {
+        // Answers are keyed by the token key, which an unfinished renewal
+        // may have changed at the center: finish the renewal first.
+        return Err(Error::new(ErrorCode::A310).with_detail("renewal not finished"));
+    }
+    let b = bound(token)?;
+    let client = Client::new(&b.url, NetPhase::Transaction, clock);
+    Ok((b, client))
+}
+
+/// Fetches what waits (device-signed; the list is checked against the
+/// center's signature). A token that turns out to have confirmation is
+/// marked so, and shows the tab from then on.
+pub fn tx_list(
+    vault: &Mutex<Vault>,
+    id: u64,
+    clock: &dyn Clock,
+    cancel: &AtomicBool,
+) -> Result<TxInbox, Error> {
+    let token = token(vault, id)?;
+    let (b, client) = tx_client(&token, clock)?;
+    check_cancel(cancel)?;
+    let ch = challenge(&client, &token.serial, Purpose::Tx)?;
+    let req = txconfirm::list_request(&token.serial, ch.nonce, &b.device);
+    check_cancel(cancel)?;
+    let list: txconfirm::List = client.call("/v1/tx/list", &req)?;
+    txconfirm::check_list(&req, &list, &b.key).map_err(|e| client.reply_failure(e))?;
+    let has = list.enabled || list.start.is_some();
+    if has && !token.tx_confirmation {
+        lock(vault)?.update_token(id, |t| t.tx_confirmation = true)?;
+    }
+    Ok(TxInbox {
+        enabled: list.enabled,
+        start: list.start,
+        transactions: list.transactions,
+        center_time: list.center_time,
+    })
+}
+
+/// Completes the start of transaction confirmation the bank asked for.
+pub fn tx_start(
+    vault: &Mutex<Vault>,
+    id: u64,
+    start_id: &str,
+    clock: &dyn Clock,
+    cancel: &AtomicBool,
+) -> Result<(), Error> {
+    let token = token(vault, id)?;
+    let (b, client) = tx_client(&token, clock)?;
+    check_cancel(cancel)?;
+    let ch = challenge(&client, &token.serial, Purpose::Tx)?;
+    let req = txconfirm::start_request(
+        &token.serial,
+        ch.nonce,
+        start_id,
+        token.secret.expose(),
+        &b.device,
+    )
+    .map_err(|e| client.reply_failure(e))?;
+    check_cancel(cancel)?;
+    let reply: txconfirm::Started = client.call("/v1/tx/enable", &req)?;
+    txconfirm::check_started(&req, &reply, &b.key).map_err(|e| client.reply_failure(e))?;
+    lock(vault)?.update_token(id, |t| t.tx_confirmation = true)
+}
+
+/// Answers a transaction as shown to the user. Returns the eight-digit
+/// confirmation code that the answer carried (bound to the data and the
+/// decision), for the user's records.
+pub fn tx_answer(
+    vault: &Mutex<Vault>,
+    id: u64,
+    tx: &txconfirm::Transaction,
+    decision: txconfirm::Decision,
+    clock: &dyn Clock,
+    cancel: &AtomicBool,
+) -> Result<String, Error> {
+    let token = token(vault, id)?;
+    let (b, client) = tx_client(&token, clock)?;
+    check_cancel(cancel)?;
+    let ch = challenge(&client, &token.serial, Purpose::Tx)?;
+    let req = txconfirm::answer_request(
+        &token.serial,
+        ch.nonce,
+        tx,
+        decision,
+        token.secret.expose(),
+        &b.device,
+    )
+    .map_err(|e| client.reply_failure(e))?;
+    check_cancel(cancel)?;
+    let reply: txconfirm::Answered = client.call("/v1/tx/answer", &req)?;
+    txconfirm::check_answered(&req, &reply, &b.key).map_err(|e| client.reply_failure(e))?;
+    Ok(req.response)
 }
 
 #[cfg(test)]

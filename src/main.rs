@@ -111,6 +111,19 @@ fn run(cli: Cli, lang: Lang, started: std::time::Instant) -> Result<(), Failure>
         Some(Command::Lock(cmd)) => {
             commands::lock::run(&cmd, &commands::Ctx::new(cli.home, lang, &clock)?)
         }
+        Some(Command::Tx(cmd)) => {
+            let json = match &cmd {
+                cli::TxCommand::List { json, .. } => *json,
+                cli::TxCommand::Approve(a) | cli::TxCommand::Reject(a) => a.json,
+                cli::TxCommand::Start { .. } => false,
+            };
+            commands::tx::run(&cmd, &commands::Ctx::new(cli.home, lang, &clock)?).map_err(|f| {
+                match f {
+                    Failure::Catalogue { error, .. } => Failure::Catalogue { error, json },
+                    other => other,
+                }
+            })
+        }
         Some(Command::StartOver { yes }) => {
             commands::lock::start_over(yes, &commands::Ctx::new(cli.home, lang, &clock)?)
         }

@@ -94,7 +94,11 @@ fn the_ocra_file_holds_every_published_value_of_rfc_6287() {
     // A changed answer is reported, so the check above can fail.
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
-    fs::write(&bad, text.replacen("code = \"95209754\"", "code = \"95209755\"", 1)).unwrap();
+    fs::write(
+        &bad,
+        text.replacen("code = \"95209754\"", "code = \"95209755\"", 1),
+    )
+    .unwrap();
     let r = ippun(&["vectors", "check", bad.to_str().unwrap()]);
     assert_eq!(r.status, 1, "{}", r.stdout);
     assert!(r.stdout.contains("69 passed, 1 failed"), "{}", r.stdout);

@@ -5,6 +5,7 @@ pub mod explain;
 pub mod lock;
 pub mod otp;
 pub mod tokens;
+pub mod tx;
 pub mod vectors;
 
 use std::io::{self, BufRead, IsTerminal, Write};

@@ -17,7 +17,8 @@ use zeroize::Zeroizing;
 use super::clip::Clip;
 use super::demo::DemoCenter;
 use super::task::{Done, Job, Task};
-use crate::flows::{Center, Correction};
+use crate::flows::{Center, Correction, TxInbox};
+use ippun_core::txconfirm::{Decision, Transaction};
 
 /// How the window starts.
 pub struct Options {
@@ -118,6 +119,16 @@ pub enum Screen {
     Renewed(u64),
     /// This token has expired.
     Expired(u64),
+    /// Transaction confirmation: what waits (`None` before the first fetch).
+    Tx { id: u64, inbox: Option<TxInbox> },
+    /// One transaction, large, with approve and reject.
+    TxDetail { id: u64, tx: Box<Transaction> },
+    /// The answer was recorded; its confirmation code.
+    TxDone {
+        id: u64,
+        decision: Decision,
+        code: String,
+    },
 }
 
 /// A dialog over the screen.
@@ -174,6 +185,8 @@ pub(crate) struct View {
     pub link_url: Option<String>,
     pub service_name: String,
     pub clock_offset: Option<i64>,
+    /// The service offers transaction confirmation for this token.
+    pub tx: bool,
 }
 
 impl View {
@@ -187,6 +200,7 @@ impl View {
             link_url: t.link_url.clone(),
             service_name: t.service_name.clone(),
             clock_offset: t.clock_offset_secs,
+            tx: t.tx_confirmation,
         }
     }
 }
@@ -421,8 +435,15 @@ impl IppunApp {
         ));
     }
 
+    /// Opens transaction confirmation for `id` and fetches what waits.
+    pub(crate) fn open_tx(&mut self, ctx: &egui::Context, id: u64) {
+        self.selected = Some(id);
+        self.screen = Screen::Tx { id, inbox: None };
+        self.start(ctx, Job::TxList(id), None);
+    }
+
     /// Takes a finished job's result.
-    fn poll_task(&mut self) {
+    fn poll_task(&mut self, ctx: &egui::Context) {
         let Some(result) = self.task.as_ref().and_then(Task::poll) else {
             return;
         };
@@ -442,6 +463,16 @@ impl IppunApp {
                     id,
                     result: Some(c),
                 };
+            }
+            Ok(Done::TxListed(id, inbox)) => {
+                self.screen = Screen::Tx {
+                    id,
+                    inbox: Some(inbox),
+                };
+            }
+            Ok(Done::TxStarted(id)) => self.open_tx(ctx, id),
+            Ok(Done::TxAnswered(id, decision, code)) => {
+                self.screen = Screen::TxDone { id, decision, code };
             }
             Err(e) => self.fail(e),
         }
@@ -533,6 +564,8 @@ impl IppunApp {
                     after_setup: false,
                     ..
                 }
+                | Screen::Tx { .. }
+                | Screen::TxDetail { .. }
         );
         let has_tokens = !self.views().is_empty();
         if !on_main || !has_tokens || self.task.is_some() {
@@ -540,17 +573,30 @@ impl IppunApp {
         }
         egui::Panel::bottom("tabs").show(ui, |ui| {
             ui.add_space(4.0);
-            ui.columns(3, |cols| {
+            let tx_token = self
+                .selected
+                .and_then(|id| self.view(id))
+                .filter(|v| v.tx)
+                .map(|v| v.id);
+            let n = if tx_token.is_some() { 4 } else { 3 };
+            let ctx = ui.ctx().clone();
+            ui.columns(n, |cols| {
                 let otp = matches!(self.screen, Screen::Otp(_));
                 let list = matches!(self.screen, Screen::Tokens);
-                let settings = !otp && !list;
-                if cols[0]
-                    .add_sized(
-                        [cols[0].available_width(), 32.0],
-                        egui::Button::selectable(otp, self.lang.text("gui-tab-otp")),
+                let tx = matches!(self.screen, Screen::Tx { .. } | Screen::TxDetail { .. });
+                let settings = !otp && !list && !tx;
+                let tab = |ui: &mut egui::Ui, on: bool, id: &str| {
+                    ui.add_sized(
+                        [ui.available_width(), 32.0],
+                        egui::Button::selectable(on, self.lang.text(id)),
                     )
                     .clicked()
-                {
+                };
+                let clicked_otp = tab(&mut cols[0], otp, "gui-tab-otp");
+                let clicked_list = tab(&mut cols[1], list, "gui-tab-tokens");
+                let clicked_tx = tx_token.is_some() && tab(&mut cols[2], tx, "gui-tab-tx");
+                let clicked_settings = tab(&mut cols[n - 1], settings, "gui-tab-settings");
+                if clicked_otp {
                     let id = self
                         .selected
                         .filter(|id| self.view(*id).is_some())
@@ -559,22 +605,13 @@ impl IppunApp {
                         self.open_token(id);
                     }
                 }
-                if cols[1]
-                    .add_sized(
-                        [cols[1].available_width(), 32.0],
-                        egui::Button::selectable(list, self.lang.text("gui-tab-tokens")),
-                    )
-                    .clicked()
-                {
+                if clicked_list {
                     self.screen = Screen::Tokens;
                 }
-                if cols[2]
-                    .add_sized(
-                        [cols[2].available_width(), 32.0],
-                        egui::Button::selectable(settings, self.lang.text("gui-tab-settings")),
-                    )
-                    .clicked()
-                {
+                if clicked_tx && let Some(id) = tx_token {
+                    self.open_tx(&ctx, id);
+                }
+                if clicked_settings {
                     self.screen = Screen::Settings;
                 }
             });
@@ -590,6 +627,7 @@ impl IppunApp {
             Job::Setup { .. } => self.t("gui-busy-setup"),
             Job::Renew(_) => self.t("gui-busy-renew"),
             Job::Correct(_) => self.t("gui-busy-correct"),
+            Job::TxList(_) | Job::TxStart(..) | Job::TxAnswer(..) => self.t("gui-busy-tx"),
         };
         ui.vertical_centered(|ui| {
             ui.add_space(40.0);
@@ -636,7 +674,7 @@ impl IppunApp {
 
 impl eframe::App for IppunApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.poll_task();
+        self.poll_task(ui.ctx());
         self.tabs(ui);
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical()

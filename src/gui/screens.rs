@@ -9,7 +9,8 @@ use zeroize::Zeroizing;
 
 use super::app::{Dialog, IppunApp, LockForm, LockMode, Screen, SetupForm, View, setup_ready};
 use super::task::Job;
-use crate::flows::{self, Center};
+use crate::flows::{self, Center, TxInbox};
+use ippun_core::txconfirm::{Decision, Transaction, group_amount, group_code};
 
 const CODE_SIZE: f32 = 52.0;
 const NEXT_SHOWN_SECS: u64 = 10;
@@ -83,6 +84,9 @@ impl IppunApp {
             Screen::Renewal(id) => self.renewal_ui(ui, id),
             Screen::Renewed(id) => self.renewed_ui(ui, id),
             Screen::Expired(id) => self.expired_ui(ui, id),
+            Screen::Tx { id, inbox } => self.tx_ui(ui, id, inbox),
+            Screen::TxDetail { id, tx } => self.tx_detail_ui(ui, id, tx),
+            Screen::TxDone { id, decision, code } => self.tx_done_ui(ui, id, decision, code),
         };
         if let Some(s) = next {
             self.screen = s;
@@ -959,6 +963,171 @@ impl IppunApp {
             return Some(Screen::Otp(id));
         }
         Some(Screen::Renewal(id))
+    }
+
+    fn tx_ui(&mut self, ui: &mut egui::Ui, id: u64, inbox: Option<TxInbox>) -> Option<Screen> {
+        let Some(v) = self.view(id) else {
+            self.go_home();
+            return None;
+        };
+        title(ui, &self.t("gui-tx-title"));
+        ui.label(RichText::new(&v.name).strong());
+        ui.add_space(6.0);
+        let Some(inbox) = inbox else {
+            ui.label(self.t("gui-tx-intro"));
+            ui.add_space(12.0);
+            if big_button(ui, self.t("gui-tx-check"), true).clicked() {
+                self.open_tx(ui.ctx(), id);
+                return None;
+            }
+            return Some(Screen::Tx { id, inbox: None });
+        };
+        if let Some(start) = &inbox.start {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(RichText::new(self.t("gui-tx-start-note")).size(16.0));
+                ui.add_space(6.0);
+                if big_button(ui, self.t("gui-tx-start"), true).clicked() {
+                    self.start(ui.ctx(), Job::TxStart(id, start.id.clone()), None);
+                }
+            });
+            ui.add_space(10.0);
+        }
+        if inbox.enabled && inbox.transactions.is_empty() {
+            ui.label(RichText::new(self.t("gui-tx-none")).size(16.0));
+            ui.add_space(10.0);
+        }
+        let mut review = None;
+        for tx in &inbox.transactions {
+            let amount = format!("{} {}", group_amount(&tx.amount), tx.currency);
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                ui.label(RichText::new(&amount).size(22.0).strong());
+                ui.label(RichText::new(&tx.payee).size(16.0));
+                ui.label(RichText::new(&tx.reference).weak());
+                let r = ui.button(self.t("gui-tx-review"));
+                let a11y = self.tw(
+                    "gui-tx-review-a11y",
+                    &[("payee", &tx.payee), ("amount", &amount)],
+                );
+                r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, a11y.clone()));
+                if r.clicked() {
+                    review = Some(tx.clone());
+                }
+            });
+            ui.add_space(6.0);
+        }
+        if let Some(tx) = review {
+            return Some(Screen::TxDetail {
+                id,
+                tx: Box::new(tx),
+            });
+        }
+        ui.add_space(6.0);
+        if ui.button(self.t("gui-tx-check-again")).clicked() {
+            self.open_tx(ui.ctx(), id);
+            return None;
+        }
+        Some(Screen::Tx {
+            id,
+            inbox: Some(inbox),
+        })
+    }
+
+    fn tx_detail_ui(&mut self, ui: &mut egui::Ui, id: u64, tx: Box<Transaction>) -> Option<Screen> {
+        title(ui, &self.t("gui-tx-detail-title"));
+        ui.label(self.t("gui-tx-detail-intro"));
+        ui.add_space(10.0);
+        let amount = format!("{} {}", group_amount(&tx.amount), tx.currency);
+        let expires = format_utc(tx.expires_at).map_or_else(
+            || "?".into(),
+            |s| format!("{} (UTC)", s.replace('T', " ").trim_end_matches('Z')),
+        );
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            for (label, value, size) in [
+                ("gui-tx-payee", tx.payee.as_str(), 20.0),
+                ("gui-tx-account", tx.account.as_str(), 17.0),
+                ("gui-tx-amount", amount.as_str(), 28.0),
+                ("gui-tx-reference", tx.reference.as_str(), 17.0),
+                ("gui-tx-expires", expires.as_str(), 15.0),
+            ] {
+                let l = ui.label(RichText::new(self.t(label)).weak());
+                let r = ui.add(egui::Label::new(RichText::new(value).size(size).strong()).wrap());
+                r.labelled_by(l.id);
+                ui.add_space(4.0);
+            }
+        });
+        ui.add_space(12.0);
+        let live = self.now() < tx.expires_at;
+        if !live {
+            ui.label(
+                RichText::new(self.t("gui-tx-expired-note")).color(ui.visuals().warn_fg_color),
+            );
+            ui.add_space(8.0);
+        }
+        let mut answer = None;
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    live,
+                    egui::Button::new(RichText::new(self.t("gui-tx-approve")).size(17.0).strong())
+                        .min_size(egui::vec2(150.0, 40.0)),
+                )
+                .clicked()
+            {
+                answer = Some(Decision::Approve);
+            }
+            if ui
+                .add_enabled(
+                    live,
+                    egui::Button::new(RichText::new(self.t("gui-tx-reject")).size(17.0))
+                        .min_size(egui::vec2(150.0, 40.0)),
+                )
+                .clicked()
+            {
+                answer = Some(Decision::Reject);
+            }
+        });
+        if let Some(d) = answer {
+            self.start(ui.ctx(), Job::TxAnswer(id, tx.clone(), d), None);
+            return Some(Screen::TxDetail { id, tx });
+        }
+        ui.add_space(8.0);
+        if ui.button(self.t("gui-back")).clicked() || escape(ui) {
+            self.open_tx(ui.ctx(), id);
+            return None;
+        }
+        Some(Screen::TxDetail { id, tx })
+    }
+
+    fn tx_done_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        id: u64,
+        decision: Decision,
+        code: String,
+    ) -> Option<Screen> {
+        let t = match decision {
+            Decision::Approve => "gui-tx-approved-title",
+            Decision::Reject => "gui-tx-rejected-title",
+        };
+        title(ui, &self.t(t));
+        ui.label(RichText::new(self.t("gui-tx-answered")).size(16.0));
+        ui.add_space(10.0);
+        let grouped = group_code(&code);
+        ui.label(
+            RichText::new(self.tw("gui-tx-code", &[("code", &grouped)]))
+                .size(22.0)
+                .strong(),
+        );
+        ui.label(self.t("gui-tx-code-note"));
+        ui.add_space(12.0);
+        if big_button(ui, self.t("gui-next"), true).clicked() || enter(ui) {
+            self.open_tx(ui.ctx(), id);
+            return None;
+        }
+        Some(Screen::TxDone { id, decision, code })
     }
 
     fn renewed_ui(&mut self, ui: &mut egui::Ui, id: u64) -> Option<Screen> {

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use ippun_core::{Clock, Error, Vault};
 use zeroize::Zeroizing;
 
-use crate::flows::{self, Center, Correction};
+use ippun_core::txconfirm::{Decision, Transaction};
+
+use crate::flows::{self, Center, Correction, TxInbox};
 
 /// What a task was started for.
 #[derive(Debug, Clone)]
@@ -27,6 +29,12 @@ pub enum Job {
     Renew(u64),
     /// Correct token `id`.
     Correct(u64),
+    /// Fetch what waits in transaction confirmation for token `id`.
+    TxList(u64),
+    /// Complete the start of transaction confirmation (token, start ID).
+    TxStart(u64, String),
+    /// Answer a transaction.
+    TxAnswer(u64, Box<Transaction>, Decision),
 }
 
 /// What a task produced.
@@ -38,6 +46,12 @@ pub enum Done {
     Renewed(u64),
     /// Correction learned this.
     Corrected(u64, Correction),
+    /// What waits in transaction confirmation.
+    TxListed(u64, TxInbox),
+    /// Transaction confirmation started.
+    TxStarted(u64),
+    /// A transaction was answered; the confirmation code.
+    TxAnswered(u64, Decision, String),
 }
 
 /// A running task.
@@ -91,6 +105,15 @@ impl Task {
                     }
                     Job::Correct(id) => {
                         flows::correct(&vault, id, clock, &flag).map(|c| Done::Corrected(id, c))
+                    }
+                    Job::TxList(id) => {
+                        flows::tx_list(&vault, id, clock, &flag).map(|i| Done::TxListed(id, i))
+                    }
+                    Job::TxStart(id, start) => flows::tx_start(&vault, id, &start, clock, &flag)
+                        .map(|()| Done::TxStarted(id)),
+                    Job::TxAnswer(id, tx, decision) => {
+                        flows::tx_answer(&vault, id, &tx, decision, clock, &flag)
+                            .map(|code| Done::TxAnswered(id, decision, code))
                     }
                 };
                 let _ = tx.send(result);

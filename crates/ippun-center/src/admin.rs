@@ -151,6 +151,39 @@ pub async fn set_service_open(
     .await
 }
 
+/// Turns transaction confirmation on or off for a service. Apps set up from
+/// then on are told so (existing tokens learn it when they list transactions).
+pub async fn set_tx_confirmation(
+    center: &Center,
+    id: &str,
+    on: bool,
+    actor: &str,
+) -> Result<(), CenterError> {
+    let n = sqlx::query("UPDATE services SET tx_confirmation = $1 WHERE id = $2")
+        .bind(i64::from(on))
+        .bind(id)
+        .execute(center.pool())
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(CenterError::NotFound(format!("service {id}")));
+    }
+    audit(
+        center.pool(),
+        center.now(),
+        actor,
+        if on {
+            "tx-confirmation-on"
+        } else {
+            "tx-confirmation-off"
+        },
+        (Some(id), None, None),
+        "ok",
+        None,
+    )
+    .await
+}
+
 /// The given activation password (or a new random one) and its Argon2id
 /// hash, computed off the async threads.
 async fn password_and_hash(
@@ -454,11 +487,13 @@ pub struct ServiceRow {
     pub logo_url: Option<String>,
     /// Web site.
     pub link_url: Option<String>,
+    /// Transaction confirmation offered.
+    pub tx_confirmation: bool,
 }
 
 /// Every service.
 pub async fn services(center: &Center) -> Result<Vec<ServiceRow>, CenterError> {
-    let rows = sqlx::query("SELECT id, name, algorithm, digits, period, validity_days, open, logo_url, link_url FROM services ORDER BY id")
+    let rows = sqlx::query("SELECT id, name, algorithm, digits, period, validity_days, open, logo_url, link_url, tx_confirmation FROM services ORDER BY id")
         .fetch_all(center.pool())
         .await?;
     rows.iter()
@@ -473,6 +508,7 @@ pub async fn services(center: &Center) -> Result<Vec<ServiceRow>, CenterError> {
                 open: r.try_get::<i64, _>("open")? != 0,
                 logo_url: r.try_get("logo_url")?,
                 link_url: r.try_get("link_url")?,
+                tx_confirmation: r.try_get::<i64, _>("tx_confirmation")? != 0,
             })
         })
         .collect()

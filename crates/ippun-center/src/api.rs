@@ -22,26 +22,39 @@
 //! "suspended" | "unknown"}` (`failures_left` with `wrong`); 401 for a
 //! missing or bad key, 403 `wrong-service` for a key of another service,
 //! 400 for a malformed request. Demo faults never touch it.
+//!
+//! Transaction confirmation, for the bank (same API key): `POST
+//! /v1/tx/starts` `{"service", "user"}` starts it for a user (`{"start_id",
+//! "state": "pending" | "enabled", "serial"}`); `POST /v1/tx/transactions`
+//! `{"service", "user", "payee", "account", "amount", "currency",
+//! "reference", "expires_in_secs"}` posts a transaction; `GET
+//! /v1/tx/transactions/{id}` reads it with its `state` (`pending`,
+//! `approved`, `rejected`, `expired`). 404 `unknown-user` /
+//! `unknown-transaction`, 409 `not-offered`, `not-enabled`, `suspended`,
+//! `too-many-pending`. For the app (device-signed): `/v1/tx/list`,
+//! `/v1/tx/enable`, `/v1/tx/answer`, refusals S5A1–S5E1.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ippun_core::protocol::{self, BadRequest, Refusal};
+use ippun_core::txconfirm;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::center::ApiError;
 use crate::fault::Fault;
 use crate::net::ConnInfo;
-use crate::{Center, CenterError, Verdict};
+use crate::tx::{BankError, NewTransaction, StartFor};
+use crate::{Center, CenterError, RelyingParty, Verdict};
 
 /// What the handlers share.
 #[derive(Debug, Clone)]
@@ -62,8 +75,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/renew/start", post(renew_start))
         .route("/v1/renew/confirm", post(renew_confirm))
         .route("/v1/correct", post(correct))
+        .route("/v1/tx/list", post(tx_list))
+        .route("/v1/tx/enable", post(tx_enable))
+        .route("/v1/tx/answer", post(tx_answer))
         .layer(middleware::from_fn_with_state(state.clone(), apply_fault))
         .route("/v1/verify", post(verify))
+        .route("/v1/tx/starts", post(bank_tx_start))
+        .route("/v1/tx/transactions", post(bank_tx_post))
+        .route("/v1/tx/transactions/{id}", get(bank_tx_status))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(protocol::MAX_BODY_BYTES))
         .with_state(state)
@@ -198,25 +217,9 @@ async fn verify(
     body: Result<Json<VerifyRequest>, JsonRejection>,
 ) -> Response {
     let c = &st.center;
-    let Some(key) = bearer(&headers) else {
-        return bad(
-            c,
-            StatusCode::UNAUTHORIZED,
-            "no-api-key",
-            "send the service's API key as Authorization: Bearer ipk_…".into(),
-        );
-    };
-    let rp = match c.relying_party(key).await {
-        Ok(Some(rp)) => rp,
-        Ok(None) => {
-            return bad(
-                c,
-                StatusCode::UNAUTHORIZED,
-                "bad-api-key",
-                "the API key is unknown, wrong or revoked".into(),
-            );
-        }
-        Err(e) => return answer::<()>(c, Err(ApiError::Internal(e))),
+    let rp = match authenticate(c, &headers).await {
+        Ok(rp) => rp,
+        Err(resp) => return *resp,
     };
     let req = match parse::<VerifyRequest>(c, body) {
         Ok(r) => r,
@@ -242,6 +245,122 @@ async fn verify(
         .into_response(),
         Err(e) => answer::<()>(c, Err(ApiError::Internal(e))),
     }
+}
+
+/// The relying party behind the request's API key, or the 401 answer.
+async fn authenticate(c: &Center, headers: &HeaderMap) -> Result<RelyingParty, Box<Response>> {
+    let Some(key) = bearer(headers) else {
+        return Err(Box::new(bad(
+            c,
+            StatusCode::UNAUTHORIZED,
+            "no-api-key",
+            "send the service's API key as Authorization: Bearer ipk_…".into(),
+        )));
+    };
+    match c.relying_party(key).await {
+        Ok(Some(rp)) => Ok(rp),
+        Ok(None) => Err(Box::new(bad(
+            c,
+            StatusCode::UNAUTHORIZED,
+            "bad-api-key",
+            "the API key is unknown, wrong or revoked".into(),
+        ))),
+        Err(e) => Err(Box::new(answer::<()>(c, Err(ApiError::Internal(e))))),
+    }
+}
+
+fn wrong_service(c: &Center) -> Response {
+    bad(
+        c,
+        StatusCode::FORBIDDEN,
+        "wrong-service",
+        "this API key belongs to another service".into(),
+    )
+}
+
+fn bank_answer<T: Serialize>(c: &Center, r: Result<T, BankError>) -> Response {
+    match r {
+        Ok(v) => Json(v).into_response(),
+        Err(BankError::Bad(detail)) => {
+            bad(c, StatusCode::BAD_REQUEST, "wrong-fields", detail.into())
+        }
+        Err(BankError::NotFound(error, detail)) => {
+            bad(c, StatusCode::NOT_FOUND, error, detail.into())
+        }
+        Err(BankError::Conflict(error, detail)) => {
+            bad(c, StatusCode::CONFLICT, error, detail.into())
+        }
+        Err(BankError::Internal(e)) => answer::<()>(c, Err(ApiError::Internal(e))),
+    }
+}
+
+async fn bank_tx_start(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<StartFor>, JsonRejection>,
+) -> Response {
+    let c = &st.center;
+    let rp = match authenticate(c, &headers).await {
+        Ok(rp) => rp,
+        Err(resp) => return *resp,
+    };
+    let req = match parse::<StartFor>(c, body) {
+        Ok(r) => r,
+        Err(resp) => return *resp,
+    };
+    if req.service != rp.service_id {
+        return wrong_service(c);
+    }
+    if req.user.is_empty() || req.user.len() > 128 {
+        return bad(
+            c,
+            StatusCode::BAD_REQUEST,
+            "wrong-fields",
+            "user must be 1–128 bytes".into(),
+        );
+    }
+    bank_answer(c, c.tx_request_start(&rp, &req.user).await)
+}
+
+async fn bank_tx_post(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<NewTransaction>, JsonRejection>,
+) -> Response {
+    let c = &st.center;
+    let rp = match authenticate(c, &headers).await {
+        Ok(rp) => rp,
+        Err(resp) => return *resp,
+    };
+    let req = match parse::<NewTransaction>(c, body) {
+        Ok(r) => r,
+        Err(resp) => return *resp,
+    };
+    if req.service != rp.service_id {
+        return wrong_service(c);
+    }
+    if req.user.is_empty() || req.user.len() > 128 {
+        return bad(
+            c,
+            StatusCode::BAD_REQUEST,
+            "wrong-fields",
+            "user must be 1–128 bytes".into(),
+        );
+    }
+    bank_answer(c, c.tx_post(&rp, &req).await)
+}
+
+async fn bank_tx_status(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let c = &st.center;
+    let rp = match authenticate(c, &headers).await {
+        Ok(rp) => rp,
+        Err(resp) => return *resp,
+    };
+    bank_answer(c, c.tx_status(&rp, &id).await)
 }
 
 /// Turns a JSON extraction failure into a 4xx answer in the protocol's shape.
@@ -290,6 +409,9 @@ handler!(renew_start, protocol::RenewStart, |c, r| c.renew_start(r));
 handler!(renew_confirm, protocol::Confirm, |c, r| c
     .confirm("renew", r));
 handler!(correct, protocol::CorrectRequest, |c, r| c.correct(r));
+handler!(tx_list, txconfirm::ListRequest, |c, r| c.tx_list(r));
+handler!(tx_enable, txconfirm::StartRequest, |c, r| c.tx_enable(r));
+handler!(tx_answer, txconfirm::AnswerRequest, |c, r| c.tx_answer(r));
 
 async fn health(State(st): State<AppState>) -> Response {
     Json(serde_json::json!({
@@ -321,7 +443,11 @@ async fn apply_fault(
     };
     let commit_leg = matches!(
         req.uri().path(),
-        "/v1/provision/confirm" | "/v1/renew/confirm" | "/v1/correct"
+        "/v1/provision/confirm"
+            | "/v1/renew/confirm"
+            | "/v1/correct"
+            | "/v1/tx/enable"
+            | "/v1/tx/answer"
     );
     match fault {
         Fault::Refuse | Fault::BadTls => next.run(req).await,

@@ -6,7 +6,8 @@ use sqlx::Row;
 
 use crate::admin::{self, ServiceSpec};
 use crate::center::audit;
-use crate::{Center, CenterError, to_db};
+use crate::tx::{BankError, NewTransaction};
+use crate::{Center, CenterError, RelyingParty, to_db};
 
 /// The demo's main service.
 pub const SERVICE: &str = "DEMO-BANK";
@@ -35,7 +36,8 @@ pub struct DemoUser {
     pub activation_password: &'static str,
     /// What the user shows.
     pub scenario: &'static str,
-    /// The phase where the code appears: setup, renewal or correction.
+    /// The phase where the code appears: setup, renewal, correction or
+    /// transaction.
     pub phase: &'static str,
     /// The code the app shows in that phase; `null` when it succeeds.
     pub expected_code: Option<&'static str>,
@@ -307,6 +309,44 @@ pub fn users() -> Vec<DemoUser> {
             Some(2 * 86_400),
         ),
     ];
+    v.extend([
+        user(
+            SERVICE,
+            "tx-user",
+            "demo-tx-0001",
+            "transaction confirmation: start it in the app, then approve or reject two sample transfers",
+            "transaction",
+            None,
+            Ready,
+            Some("tx-demo"),
+            None,
+            None,
+        ),
+        user(
+            SERVICE,
+            "tx-starting",
+            "demo-txs-0001",
+            "bank starts transaction confirmation right after setup; renewal refused until the app completes it",
+            "renewal",
+            Some("S3D3"),
+            Ready,
+            Some("tx-start"),
+            Some(90),
+            None,
+        ),
+        user(
+            SERVICE,
+            "tx-waiting",
+            "demo-txw-0001",
+            "a transaction waits for confirmation right after setup; renewal refused until it is answered",
+            "renewal",
+            Some("S3D4"),
+            Ready,
+            Some("tx-waiting"),
+            Some(90),
+            None,
+        ),
+    ]);
     for (uid, pw) in SPARE {
         v.push(user(
             SERVICE,
@@ -382,6 +422,7 @@ pub async fn seed(center: &Center) -> Result<bool, CenterError> {
     for s in &services {
         admin::add_service(center, s, "demo").await?;
     }
+    admin::set_tx_confirmation(center, SERVICE, true, "demo").await?;
     let now = center.now();
     for u in users() {
         if u.seed == Seed::Absent {
@@ -465,6 +506,17 @@ pub(crate) async fn after_setup(
         }
         "extend" => admin::set_expiry(center, serial, now + 3 * 365 * 86_400, "demo").await?,
         "expire" => admin::set_expiry(center, serial, now, "demo").await?,
+        "tx-start" | "tx-demo" => {
+            demo_bank_start(center, uid).await?;
+        }
+        "tx-waiting" => {
+            // As if the app had completed the start at once.
+            sqlx::query("UPDATE tokens SET tx_enabled = 1 WHERE serial = $1")
+                .bind(serial)
+                .execute(center.pool())
+                .await?;
+            post_samples(center, uid, 1).await?;
+        }
         other => {
             audit(
                 center.pool(),
@@ -481,6 +533,85 @@ pub(crate) async fn after_setup(
     Ok(())
 }
 
+fn demo_bank() -> RelyingParty {
+    RelyingParty {
+        key_id: VERIFY_KEY_ID.to_owned(),
+        service_id: SERVICE.to_owned(),
+    }
+}
+
+/// The key ID inside [`VERIFY_KEY`].
+const VERIFY_KEY_ID: &str = "de0000000001";
+
+async fn demo_bank_start(center: &Center, uid: &str) -> Result<(), CenterError> {
+    match center.tx_request_start(&demo_bank(), uid).await {
+        Ok(_) => Ok(()),
+        Err(BankError::Internal(e)) => Err(e),
+        Err(other) => Err(CenterError::Conflict(format!("demo start: {other:?}"))),
+    }
+}
+
+/// Sample transfers the demo bank posts (a day to answer them).
+const SAMPLES: [(&str, &str, &str, &str); 2] = [
+    (
+        "ヤマダ タロウ",
+        "Demo Bank Shibuya 001 1234567",
+        "150000",
+        "Rent for December",
+    ),
+    (
+        "Example Trading Co.",
+        "Demo Shinkin Main 100 7654321",
+        "3980",
+        "Invoice 2026-1125",
+    ),
+];
+
+async fn post_samples(center: &Center, uid: &str, count: usize) -> Result<(), CenterError> {
+    for (payee, account, amount, reference) in SAMPLES.iter().take(count) {
+        let new = NewTransaction {
+            service: SERVICE.to_owned(),
+            user: uid.to_owned(),
+            payee: (*payee).to_owned(),
+            account: (*account).to_owned(),
+            amount: (*amount).to_owned(),
+            currency: "JPY".to_owned(),
+            reference: (*reference).to_owned(),
+            expires_in_secs: Some(86_400),
+        };
+        match center.tx_post(&demo_bank(), &new).await {
+            Ok(_) => {}
+            Err(BankError::Internal(e)) => return Err(e),
+            Err(other) => return Err(CenterError::Conflict(format!("demo post: {other:?}"))),
+        }
+    }
+    Ok(())
+}
+
+/// After the app completes a start: the demo's `tx-user` gets two sample
+/// transfers to answer.
+pub(crate) async fn after_tx_enable(
+    center: &Center,
+    sid: &str,
+    uid: &str,
+) -> Result<(), CenterError> {
+    let row =
+        sqlx::query("SELECT demo_after_setup FROM users WHERE service_id = $1 AND user_id = $2")
+            .bind(sid)
+            .bind(uid)
+            .fetch_optional(center.pool())
+            .await?;
+    let hook = row.and_then(|r| {
+        r.try_get::<Option<String>, _>("demo_after_setup")
+            .ok()
+            .flatten()
+    });
+    if hook.as_deref() == Some("tx-demo") {
+        post_samples(center, uid, SAMPLES.len()).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,7 +622,7 @@ mod tests {
         let have: HashSet<&str> = users().iter().filter_map(|u| u.expected_code).collect();
         for code in [
             "S0A1", "S0B1", "S0C1", "S0B4", "S0B5", "S0G1", "S0C4", "S0F1", "S3B3", "S3B5", "S3E4",
-            "S4E3", "S4F1",
+            "S3D3", "S3D4", "S4E3", "S4F1",
         ] {
             assert!(have.contains(code), "{code}");
         }

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod fault;
 pub mod net;
 pub mod secret;
+pub mod tx;
 pub mod verify;
 
 pub use center::{Backend, Center, Config};

@@ -103,6 +103,9 @@ enum AdminCmd {
     /// Tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Transactions posted for confirmation, newest first.
+    #[command(subcommand)]
+    Tx(TxCmd),
     /// The newest audit records.
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -160,6 +163,28 @@ enum ServiceCmd {
     },
     /// Revoke an API key by its ID.
     RevokeKey { key_id: String },
+    /// Offer transaction confirmation for the service, or stop offering it.
+    TxConfirmation {
+        id: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TxCmd {
+    /// List transactions (of one service or user; only waiting ones with
+    /// --pending).
+    List {
+        #[arg(long)]
+        service: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        pending: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -514,14 +539,19 @@ async fn admin_cmd(db: &DbArgs, cmd: AdminCmd) -> Result<(), CenterError> {
             }
             for s in v {
                 out(&format!(
-                    "{:<16} {:<24} {} {} digits {} s, {} days, {}",
+                    "{:<16} {:<24} {} {} digits {} s, {} days, {}{}",
                     s.id,
                     s.name,
                     s.algorithm,
                     s.digits,
                     s.period,
                     s.validity_days,
-                    if s.open { "open" } else { "closed" }
+                    if s.open { "open" } else { "closed" },
+                    if s.tx_confirmation {
+                        ", transaction confirmation"
+                    } else {
+                        ""
+                    }
                 ))?;
             }
             Ok(())
@@ -557,6 +587,38 @@ async fn admin_cmd(db: &DbArgs, cmd: AdminCmd) -> Result<(), CenterError> {
         }
         AdminCmd::Service(ServiceCmd::RevokeKey { key_id }) => {
             admin::revoke_api_key(c, &key_id, "admin").await
+        }
+        AdminCmd::Service(ServiceCmd::TxConfirmation { id, state }) => {
+            admin::set_tx_confirmation(c, &id, state == "on", "admin").await
+        }
+        AdminCmd::Tx(TxCmd::List {
+            service,
+            user,
+            pending,
+            json: j,
+        }) => {
+            let v = c
+                .tx_all(service.as_deref(), user.as_deref(), pending)
+                .await?;
+            if j {
+                return json(&v);
+            }
+            for t in v {
+                let at = ippun_core::input::format_utc(t.tx.created_at).unwrap_or_default();
+                out(&format!(
+                    "{} {at} {:<16} {:<24} {} {:<8} {} {} → {} ({})",
+                    t.tx.id,
+                    t.service,
+                    t.user,
+                    t.serial,
+                    t.state,
+                    ippun_core::txconfirm::group_amount(&t.tx.amount),
+                    t.tx.currency,
+                    t.tx.payee,
+                    t.tx.reference
+                ))?;
+            }
+            Ok(())
         }
         AdminCmd::User(UserCmd::Unlock { service, user }) => {
             admin::unlock(c, &service, &user, "admin").await

@@ -6,6 +6,7 @@
 phase-setup = Setup / adding a token
 phase-renewal = Renewal
 phase-correction = Password correction
+phase-transaction = Transaction confirmation
 phase-lock = App lock
 phase-startup = Starting the app
 phase-any = Any time
@@ -168,6 +169,38 @@ error-S4F1 = The device clock is too far off to be corrected.
     .remedy = Set this device's date, time and time zone correctly (automatic time is best), then run the correction again.
     .helpdesk = ippun extension. No OTP matched within the center's search bound (24 hours by default). Almost always a wrong time zone or date.
 
+error-A500 = Could not connect to the authentication center for transaction confirmation.
+    .remedy = Please check that this device is online, then try again.
+    .helpdesk = ippun extension. No connection (DNS, refused, unreachable) while fetching or answering transactions. Nothing was recorded.
+
+error-A501 = Transaction confirmation failed because of a communication problem.
+    .remedy = Please wait a little and try again. If you were answering a transaction, open the list again to see whether your answer arrived.
+    .helpdesk = ippun extension. Transport failure (timeout, TLS, server error or interruption). An answer may have been recorded; the transaction then no longer appears in the list, and answering it again gives S5D1.
+
+error-A503 = Transaction confirmation failed: the answer from the authentication center was not as expected.
+    .remedy = Please try again later. Do not approve anything until the list can be shown.
+    .helpdesk = ippun extension. Unexpected HTTP status, malformed reply, bad center signature or unsupported protocol version. A bad signature can mean the connection is being tampered with.
+
+error-S5A1 = Transaction confirmation is not in use for this token.
+    .remedy = If your bank asked you to confirm a transaction, please contact the bank.
+    .helpdesk = ippun extension. The bank has not started transaction confirmation for this user's token, or the start was not completed by the app. Start it with POST /v1/tx/starts.
+
+error-S5B1 = This transaction cannot be found.
+    .remedy = The bank may have withdrawn it. Please open the list again; if the transfer is still needed, start it again on the bank's web site.
+    .helpdesk = ippun extension. The transaction ID is unknown, or belongs to another user or token. Refused; nothing was recorded.
+
+error-S5C1 = The answer does not match the transaction held by the bank.
+    .remedy = Please do not approve it. Contact your bank: the details shown may have been changed.
+    .helpdesk = ippun extension. The OCRA value over the transaction data did not match the center's copy. Possible tampering on the device; the attempt is in the audit log.
+
+error-S5D1 = This transaction has already been answered.
+    .remedy = Nothing more is needed. Open the list again to see the transactions still waiting.
+    .helpdesk = ippun extension. A second answer (replay, or a retry after A501) for a transaction that is no longer pending. The first answer stands.
+
+error-S5E1 = This transaction has expired.
+    .remedy = If the transfer is still needed, please start it again on the bank's web site.
+    .helpdesk = ippun extension. The answer arrived after the transaction's expiry set by the bank. Nothing was recorded.
+
 error-A914 = The lock code is not correct.
     .remedy = Enter the lock code again. If you have forgotten it, the tokens must be deleted and issued again by your bank.
     .helpdesk = A lock code cannot be recovered or reset by the bank. Repeated wrong codes make the app wait longer between tries.
@@ -306,6 +339,13 @@ cli-center-url-plain = “{ $url }” uses plain http:// to another computer. Ce
 cli-center-key-bad = The center key is not valid. It looks like ed25519: followed by 64 hexadecimal digits.
 cli-center-key-unknown = No key is known for the center at { $url }. Give it with --center-key, or start the demo center, which records its key for this app.
 cli-setup-complete = Setup complete: “{ $name }” (serial { $serial }, valid until { $expires }).
+cli-tx-start-waiting = Your bank asks to start transaction confirmation for “{ $name }”. Run `ippun tx start` to start it.
+cli-tx-none = No transactions are waiting for confirmation.
+cli-tx-already-started = Transaction confirmation is already in use for “{ $name }”.
+cli-tx-started = Transaction confirmation has started for “{ $name }”.
+cli-tx-id = Transaction { $id }
+cli-tx-approved = Approved. Confirmation code: { $code }
+cli-tx-rejected = Rejected. Confirmation code: { $code }
 cli-renewed = Renewal complete: “{ $name }” is now valid until { $expires }.
 cli-corrected-ahead = Correction complete. This device's clock is about { $seconds } seconds ahead of the center ({ $steps } steps); the center now allows for it.
 cli-corrected-behind = Correction complete. This device's clock is about { $seconds } seconds behind the center ({ $steps } steps); the center now allows for it.
@@ -320,6 +360,32 @@ gui-no-window = The window could not be opened ({ $reason }). The window needs a
 gui-demo-center = Demo center (on this computer)
 gui-tab-otp = Code
 gui-tab-tokens = Tokens
+gui-tab-tx = Confirm
+gui-busy-tx = Talking to the center about transactions…
+gui-tx-title = Transaction confirmation
+gui-tx-intro = Your bank may ask you to confirm a transfer here, so that nobody can change it on its way. Check for transactions when the bank's web site asks you to.
+gui-tx-check = Check for transactions
+gui-tx-check-again = Check again
+gui-tx-start-note = Your bank asks to start transaction confirmation on this computer.
+gui-tx-start = Start transaction confirmation
+gui-tx-none = No transactions are waiting for confirmation.
+gui-tx-review = Review
+gui-tx-review-a11y = Review the transfer to { $payee } of { $amount }
+gui-tx-detail-title = Confirm this transaction
+gui-tx-detail-intro = Check every detail against what you entered on the bank's web site. Approve only if everything matches; otherwise reject.
+gui-tx-payee = Payee
+gui-tx-account = Account
+gui-tx-amount = Amount
+gui-tx-reference = Reference
+gui-tx-expires = Answer by
+gui-tx-expired-note = This transaction has expired. If the transfer is still needed, please start it again on the bank's web site.
+gui-tx-approve = Approve
+gui-tx-reject = Reject
+gui-tx-approved-title = Approved
+gui-tx-rejected-title = Rejected
+gui-tx-answered = Your answer was sent to the bank.
+gui-tx-code = Confirmation code: { $code }
+gui-tx-code-note = The bank may ask you for this code; keep it until the transfer is done.
 gui-tab-settings = Settings
 gui-busy-setup = Setting up the token with the center…
 gui-busy-renew = Renewing the token with the center…

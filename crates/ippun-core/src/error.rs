@@ -21,7 +21,8 @@
 //! | x10 | exchange interrupted after the center may have acted (safe to retry) |
 //!
 //! Correction folds these into A400 (no connection), A401 (transport) and
-//! A403 (reply); see [`ErrorCode::communication`].
+//! A403 (reply), and transaction confirmation (an ippun extension) likewise
+//! into A500, A501 and A503; see [`ErrorCode::communication`].
 
 use std::fmt;
 use std::str::FromStr;
@@ -42,6 +43,8 @@ pub enum Phase {
     Renewal,
     /// Password (clock) correction.
     Correction,
+    /// Transaction confirmation.
+    Transaction,
     /// App lock.
     Lock,
     /// Opening the app and its data.
@@ -52,10 +55,11 @@ pub enum Phase {
 
 impl Phase {
     /// Every phase, in catalogue order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Setup,
         Self::Renewal,
         Self::Correction,
+        Self::Transaction,
         Self::Lock,
         Self::Startup,
         Self::Any,
@@ -67,6 +71,7 @@ impl Phase {
             Self::Setup => "setup",
             Self::Renewal => "renewal",
             Self::Correction => "correction",
+            Self::Transaction => "transaction",
             Self::Lock => "lock",
             Self::Startup => "startup",
             Self::Any => "any",
@@ -94,6 +99,8 @@ pub enum NetPhase {
     Renewal,
     /// Correction (A4xx, folded).
     Correction,
+    /// Transaction confirmation (A5xx, folded like correction).
+    Transaction,
 }
 
 /// What went wrong while talking to the center.
@@ -247,6 +254,22 @@ catalogue! {
     S4E3 => Correction, retry: false, Manual;
     /// Correction: the device clock is off by more than the center can correct.
     S4F1 => Correction, retry: true, Extension;
+    /// Transaction confirmation: cannot connect.
+    A500 => Transaction, retry: true, Extension;
+    /// Transaction confirmation: communication failed (transport).
+    A501 => Transaction, retry: true, Extension;
+    /// Transaction confirmation: communication failed (reply).
+    A503 => Transaction, retry: true, Extension;
+    /// Transaction confirmation is not in use for this token.
+    S5A1 => Transaction, retry: false, Extension;
+    /// No such transaction for this token (withdrawn, or another user's).
+    S5B1 => Transaction, retry: false, Extension;
+    /// The answer does not match the transaction the center holds.
+    S5C1 => Transaction, retry: false, Extension;
+    /// The transaction has already been answered.
+    S5D1 => Transaction, retry: false, Extension;
+    /// The transaction has expired.
+    S5E1 => Transaction, retry: false, Extension;
     /// The display name cannot be used (already used, too long, or control characters).
     A918 => Setup, retry: true, Extension;
     /// The token has expired; its codes are no longer accepted.
@@ -339,6 +362,13 @@ impl ErrorCode {
                 F::Timeout | F::Tls | F::Server | F::Interrupted => Self::A401,
                 F::HttpStatus | F::MalformedReply | F::BadSignature | F::UnsupportedVersion => {
                     Self::A403
+                }
+            },
+            NetPhase::Transaction => match failure {
+                F::NoConnection => Self::A500,
+                F::Timeout | F::Tls | F::Server | F::Interrupted => Self::A501,
+                F::HttpStatus | F::MalformedReply | F::BadSignature | F::UnsupportedVersion => {
+                    Self::A503
                 }
             },
         }

@@ -12,6 +12,7 @@ pub mod otp;
 pub mod profile;
 pub mod protocol;
 pub mod token;
+pub mod txconfirm;
 pub mod vault;
 pub mod vectors;
 

@@ -106,11 +106,13 @@ impl FromStr for Suite {
             return Err(OcraError::Suite("version must be OCRA-1"));
         }
         let mut c = crypto.split('-');
-        let (Some("HOTP"), Some(hash), Some(digits), None) = (c.next(), c.next(), c.next(), c.next())
+        let (Some("HOTP"), Some(hash), Some(digits), None) =
+            (c.next(), c.next(), c.next(), c.next())
         else {
             return Err(OcraError::Suite("crypto function must be HOTP-SHAx-t"));
         };
-        let algorithm = hash_named(hash).ok_or(OcraError::Suite("hash must be SHA1, SHA256 or SHA512"))?;
+        let algorithm =
+            hash_named(hash).ok_or(OcraError::Suite("hash must be SHA1, SHA256 or SHA512"))?;
         let digits: u8 = match digits {
             "0" => 0,
             d if d.len() <= 2 && d.bytes().all(|b| b.is_ascii_digit()) => d
@@ -122,7 +124,9 @@ impl FromStr for Suite {
         };
         let mut fields = data.split('-').peekable();
         let counter = fields.next_if_eq(&"C").is_some();
-        let q = fields.next().ok_or(OcraError::Suite("the challenge field Q is required"))?;
+        let q = fields
+            .next()
+            .ok_or(OcraError::Suite("the challenge field Q is required"))?;
         let question = parse_question(q)?;
         let mut pin = None;
         let mut session = None;
@@ -132,7 +136,10 @@ impl FromStr for Suite {
                 if pin.is_some() || session.is_some() || time_step.is_some() {
                     return Err(OcraError::Suite("P out of order"));
                 }
-                pin = Some(hash_named(h).ok_or(OcraError::Suite("PIN hash must be SHA1, SHA256 or SHA512"))?);
+                pin = Some(
+                    hash_named(h)
+                        .ok_or(OcraError::Suite("PIN hash must be SHA1, SHA256 or SHA512"))?,
+                );
             } else if let Some(n) = f.strip_prefix('S') {
                 if session.is_some() || time_step.is_some() {
                     return Err(OcraError::Suite("S out of order"));
@@ -140,7 +147,9 @@ impl FromStr for Suite {
                 if n.len() != 3 || !n.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(OcraError::Suite("S takes three digits"));
                 }
-                let len: u16 = n.parse().map_err(|_| OcraError::Suite("S takes three digits"))?;
+                let len: u16 = n
+                    .parse()
+                    .map_err(|_| OcraError::Suite("S takes three digits"))?;
                 if len == 0 || len > 512 {
                     return Err(OcraError::Suite("S length must be 1–512"));
                 }
@@ -297,7 +306,9 @@ impl Suite {
         // Mutual challenge-response (RFC 6287 §7.3) concatenates the client's
         // and the server's challenge, each up to the suite's length.
         if q.len() < 4 || q.len() > 2 * usize::from(max) {
-            return Err(OcraError::Question("length outside 4 and twice the suite's maximum"));
+            return Err(OcraError::Question(
+                "length outside 4 and twice the suite's maximum",
+            ));
         }
         let mut field = [0_u8; QUESTION_BYTES];
         match format {
@@ -318,7 +329,10 @@ impl Suite {
                     .chars()
                     .map(|c| c.to_digit(16).and_then(|d| u8::try_from(d).ok()))
                     .collect();
-                put_hex_digits(&mut field, &digits.ok_or(OcraError::Question("only hexadecimal digits"))?);
+                put_hex_digits(
+                    &mut field,
+                    &digits.ok_or(OcraError::Question("only hexadecimal digits"))?,
+                );
             }
         }
         Ok(field)
@@ -338,7 +352,11 @@ impl Suite {
         let o = usize::from(h.last().map_or(0, |b| b & 0x0f));
         let bin = u64::from(u32::from_be_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]) & 0x7fff_ffff);
         let modulus = 10_u64.pow(u32::from(self.digits));
-        Ok(format!("{:0width$}", bin % modulus, width = usize::from(self.digits)))
+        Ok(format!(
+            "{:0width$}",
+            bin % modulus,
+            width = usize::from(self.digits)
+        ))
     }
 }
 
@@ -399,7 +417,13 @@ mod tests {
         ];
         for (i, w) in want.iter().enumerate() {
             let q = i.to_string().repeat(8);
-            let a = s.answer(&key(KEY20), &Inputs { question: &q, ..Inputs::default() });
+            let a = s.answer(
+                &key(KEY20),
+                &Inputs {
+                    question: &q,
+                    ..Inputs::default()
+                },
+            );
             assert_eq!(a.unwrap(), *w, "Q={q}");
         }
     }
@@ -408,7 +432,10 @@ mod tests {
     fn rfc6287_counter_and_pin() {
         let s: Suite = "OCRA-1:HOTP-SHA256-8:C-QN08-PSHA1".parse().unwrap();
         let pin = s.hash_pin("1234").unwrap();
-        assert_eq!(hex::encode(&pin), "7110eda4d09e062aa5e4a390b0a572ac0d2c0220");
+        assert_eq!(
+            hex::encode(&pin),
+            "7110eda4d09e062aa5e4a390b0a572ac0d2c0220"
+        );
         let a = s
             .answer(
                 &key(KEY32),
@@ -454,10 +481,15 @@ mod tests {
         ] {
             assert!(bad.parse::<Suite>().is_err(), "{bad}");
         }
-        let s: Suite = "OCRA-1:HOTP-SHA512-8:C-QA10-PSHA256-S064-T30S".parse().unwrap();
+        let s: Suite = "OCRA-1:HOTP-SHA512-8:C-QA10-PSHA256-S064-T30S"
+            .parse()
+            .unwrap();
         assert_eq!(s.time_step(), Some(30));
         assert_eq!(s.pin(), Some(Algorithm::Sha256));
-        assert_eq!(s.to_string(), "OCRA-1:HOTP-SHA512-8:C-QA10-PSHA256-S064-T30S");
+        assert_eq!(
+            s.to_string(),
+            "OCRA-1:HOTP-SHA512-8:C-QA10-PSHA256-S064-T30S"
+        );
     }
 
     #[test]
@@ -465,15 +497,58 @@ mod tests {
         let s: Suite = TX_SUITE.parse().unwrap();
         let k = key(KEY32);
         let q = "ab".repeat(32);
-        assert!(s.answer(&k, &Inputs { question: &q, ..Inputs::default() }).is_ok());
+        assert!(
+            s.answer(
+                &k,
+                &Inputs {
+                    question: &q,
+                    ..Inputs::default()
+                }
+            )
+            .is_ok()
+        );
         let long = "ab".repeat(65);
-        assert!(s.answer(&k, &Inputs { question: &long, ..Inputs::default() }).is_err());
-        assert!(s.answer(&k, &Inputs { question: "xyz0", ..Inputs::default() }).is_err());
-        assert!(s
-            .answer(&k, &Inputs { question: &q, counter: Some(1), ..Inputs::default() })
-            .is_err());
-        assert!(s
-            .answer(&k, &Inputs { question: &q, time: Some(1), ..Inputs::default() })
-            .is_err());
+        assert!(
+            s.answer(
+                &k,
+                &Inputs {
+                    question: &long,
+                    ..Inputs::default()
+                }
+            )
+            .is_err()
+        );
+        assert!(
+            s.answer(
+                &k,
+                &Inputs {
+                    question: "xyz0",
+                    ..Inputs::default()
+                }
+            )
+            .is_err()
+        );
+        assert!(
+            s.answer(
+                &k,
+                &Inputs {
+                    question: &q,
+                    counter: Some(1),
+                    ..Inputs::default()
+                }
+            )
+            .is_err()
+        );
+        assert!(
+            s.answer(
+                &k,
+                &Inputs {
+                    question: &q,
+                    time: Some(1),
+                    ..Inputs::default()
+                }
+            )
+            .is_err()
+        );
     }
 }

@@ -377,6 +377,15 @@ pub struct ServiceInfo {
     pub logo_url: Option<String>,
     /// Web site.
     pub link_url: Option<String>,
+    /// Whether the service offers transaction confirmation. Absent means no;
+    /// in the transcript only when true.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub tx_confirmation: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if signature
+const fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Provisioning, first leg (app → center): `POST /v1/provision/start`.
@@ -472,6 +481,8 @@ pub enum Purpose {
     Renew,
     /// Correction.
     Correct,
+    /// Transaction confirmation (list, start, answer).
+    Tx,
 }
 
 impl Purpose {
@@ -480,6 +491,7 @@ impl Purpose {
         match self {
             Self::Renew => "renew",
             Self::Correct => "correct",
+            Self::Tx => "tx",
         }
     }
 }
@@ -633,6 +645,9 @@ pub fn provision_transcript(start: &ProvisionStart, offer: &ProvisionOffer) -> T
         .opt(offer.service.logo_url.as_deref())
         .opt(offer.service.link_url.as_deref())
         .u64(offer.center_time);
+    if offer.service.tx_confirmation {
+        t.str("tx-confirmation");
+    }
     t
 }
 
@@ -1117,6 +1132,7 @@ mod tests {
                 name: "Bank".into(),
                 logo_url: None,
                 link_url: Some("https://bank.example/".into()),
+                tx_confirmation: false,
             },
             center_time: 1_800_000_000,
         }
@@ -1334,6 +1350,7 @@ mod tests {
                         name: text(v, "service_name").into(),
                         logo_url: opt(v, "logo_url"),
                         link_url: opt(v, "link_url"),
+                        tx_confirmation: false,
                     },
                     center_time: num(v, "center_time"),
                 };
@@ -1394,6 +1411,7 @@ mod tests {
                         name: String::new(),
                         logo_url: None,
                         link_url: None,
+                        tx_confirmation: false,
                     },
                     center_time: num(v, "center_time"),
                 };

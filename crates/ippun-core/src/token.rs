@@ -177,6 +177,10 @@ pub struct Token {
     /// Renewal: the new key waiting for the center's acknowledgement.
     #[serde(default)]
     pub pending_renewal: Option<PendingRenewal>,
+    /// The service offers transaction confirmation for this token (told at
+    /// setup, or learned from the center's transaction list).
+    #[serde(default)]
+    pub tx_confirmation: bool,
 }
 
 /// A key confirmation sent (or about to be sent) but not acknowledged.
@@ -332,6 +336,7 @@ impl TokenList {
             clock_offset_secs: None,
             pending_confirm: new.pending_confirm,
             pending_renewal: None,
+            tx_confirmation: false,
         });
         Ok(id)
     }

@@ -471,7 +471,12 @@ fn check_ocra(v: &Vector) -> Result<Vec<Mismatch>, Invalid> {
         .map_err(|_| invalid("session_hex is not hexadecimal"))?;
     let mut ms = Vec::new();
     if let (Some(want), Some(got)) = (&v.pin_hash, &pin_hash) {
-        push_if_differs(&mut ms, "pin_hash", &want.to_ascii_lowercase(), hex::encode(got));
+        push_if_differs(
+            &mut ms,
+            "pin_hash",
+            &want.to_ascii_lowercase(),
+            hex::encode(got),
+        );
     }
     let answer = suite
         .answer(
