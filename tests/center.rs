@@ -12,11 +12,30 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 
 use ippun_center::api::{self, AppState, Running};
+use ippun_center::tx::{BankError, NewTransaction, StartStatus, TxStatus};
 use ippun_center::{
     Backend, Center, Config, Fault, MasterKey, RelyingParty, Verdict, admin, demo, net,
 };
-use ippun_core::SystemClock;
 use ippun_core::profile::{self, CenterProfile};
+use ippun_core::{Clock, SystemClock};
+
+/// The real clock plus an offset that a test can move, so that the center
+/// can be made to live in the future (transaction expiry).
+#[derive(Debug, Default)]
+struct SkewClock(std::sync::atomic::AtomicU64);
+
+impl SkewClock {
+    fn advance(&self, secs: u64) {
+        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for SkewClock {
+    fn now(&self) -> std::time::Duration {
+        SystemClock.now()
+            + std::time::Duration::from_secs(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
 
 /// A center on a fixed loopback port that can be restarted with another
 /// fault or TLS setting; its database and master key survive restarts.
@@ -28,6 +47,7 @@ struct TestCenter {
     running: Option<Running>,
     center: Option<Arc<Center>>,
     db: String,
+    clock: Arc<SkewClock>,
     _pg: Option<pg::PgCluster>,
 }
 
@@ -68,6 +88,7 @@ impl TestCenter {
             running: None,
             center: None,
             db,
+            clock: Arc::new(SkewClock::default()),
             _pg: pg,
         };
         c.start(None, &Tls::None);
@@ -92,9 +113,10 @@ impl TestCenter {
         let master = MasterKey::from_bytes(self.master);
         let dir = self.dir.path().to_path_buf();
         let port = self.port;
+        let clock: Arc<dyn Clock> = self.clock.clone();
         let (center, running) = self.rt.block_on(async move {
             let center = Arc::new(
-                Center::open(&db, master, Arc::new(SystemClock), Config::default())
+                Center::open(&db, master, clock, Config::default())
                     .await
                     .unwrap(),
             );
@@ -169,6 +191,48 @@ impl TestCenter {
                 "test",
             ))
             .unwrap();
+    }
+
+    /// The demo bank's web site (its API key's relying party).
+    fn bank() -> RelyingParty {
+        RelyingParty {
+            key_id: "test-bank".into(),
+            service_id: demo::SERVICE.into(),
+        }
+    }
+
+    fn tx_start(&self, user: &str) -> Result<StartStatus, BankError> {
+        let c = self.center();
+        self.rt.block_on(c.tx_request_start(&Self::bank(), user))
+    }
+
+    fn tx_post(
+        &self,
+        user: &str,
+        payee: &str,
+        amount: &str,
+        secs: u64,
+    ) -> Result<TxStatus, BankError> {
+        let c = self.center();
+        let new = NewTransaction {
+            service: demo::SERVICE.into(),
+            user: user.into(),
+            payee: payee.into(),
+            account: "Demo Bank 001 1234567".into(),
+            amount: amount.into(),
+            currency: "JPY".into(),
+            reference: format!("test {payee}"),
+            expires_in_secs: Some(secs),
+        };
+        self.rt.block_on(c.tx_post(&Self::bank(), &new))
+    }
+
+    fn tx_state(&self, id: &str) -> String {
+        let c = self.center();
+        self.rt
+            .block_on(c.tx_status(&Self::bank(), id))
+            .unwrap()
+            .state
     }
 
     fn verify(&self, user: &str, otp: &str) -> Verdict {
@@ -289,6 +353,19 @@ impl App {
         let out = self.run(&["code", name], "", offset);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+}
+
+impl App {
+    /// The app's vault, opened as the app opens it (no app process may run
+    /// meanwhile).
+    fn vault(&self) -> std::sync::Mutex<ippun_core::Vault> {
+        let home = ippun_core::Home::new(self.home.path().to_path_buf())
+            .with_policy(ippun_core::vault::KeyStorePolicy::FileOnly);
+        match home.open().unwrap() {
+            ippun_core::Opened::Ready(v) => std::sync::Mutex::new(v),
+            ippun_core::Opened::Locked(_) => panic!("locked"),
+        }
     }
 }
 
@@ -470,8 +547,8 @@ fn every_demo_user_yields_its_code(backend: Backend) {
     assert_eq!(
         seen,
         [
-            "S0A1", "S0B1", "S0B4", "S0B5", "S0C1", "S0C4", "S0F1", "S0G1", "S3B3", "S3B5", "S3E4",
-            "S4E3", "S4F1"
+            "S0A1", "S0B1", "S0B4", "S0B5", "S0C1", "S0C4", "S0F1", "S0G1", "S3B3", "S3B5", "S3D3",
+            "S3D4", "S3E4", "S4E3", "S4F1"
         ]
     );
 }
@@ -549,6 +626,15 @@ fn every_fault_in_every_phase_yields_its_code(backend: Backend) {
         c.add_user(&setup_user, "fault-pass-1");
         c.add_user(&renew_user, "fault-pass-2");
         assert_ok(&app.add(&url, demo::SERVICE, &renew_user, "fault-pass-2", 0));
+        // A second data folder whose token has transaction confirmation in
+        // use and one transfer waiting.
+        let tx_app = App::new(&c);
+        let tx_user = format!("fault-tx-{n}");
+        c.add_user(&tx_user, "fault-pass-3");
+        assert_ok(&tx_app.add(&url, demo::SERVICE, &tx_user, "fault-pass-3", 0));
+        c.tx_start(&tx_user).unwrap();
+        assert_ok(&tx_app.run(&["tx", "start"], "", 0));
+        let waiting = c.tx_post(&tx_user, "Fault", "100", 600).unwrap().tx;
 
         let tls = if fault == Fault::BadTls {
             Tls::Untrusted
@@ -575,9 +661,25 @@ fn every_fault_in_every_phase_yields_its_code(backend: Backend) {
             &correct,
             fault.expected(ippun_core::NetPhase::Correction).as_str(),
         );
+        let approve = tx_app.run(&["tx", "approve", "Demo Bank", &waiting.id], "", 0);
+        assert_code(
+            &approve,
+            fault.expected(ippun_core::NetPhase::Transaction).as_str(),
+        );
 
         // Without the fault, trying again succeeds.
         c.start(None, &Tls::Trusted);
+        if fault == Fault::DropSecondLeg {
+            // The answer was recorded before the connection was cut; it is
+            // no longer offered.
+            assert_eq!(c.tx_state(&waiting.id), "approved");
+            let again = tx_app.run(&["tx", "approve", "Demo Bank", &waiting.id], "", 0);
+            assert_code(&again, "S5B1");
+        } else {
+            assert_eq!(c.tx_state(&waiting.id), "pending", "{fault}");
+            assert_ok(&tx_app.run(&["tx", "approve", "Demo Bank", &waiting.id], "", 0));
+            assert_eq!(c.tx_state(&waiting.id), "approved");
+        }
         assert_ok(&app.add(&url, demo::SERVICE, &setup_user, "fault-pass-1", 0));
         assert_ok(&app.run(&["token", "renew", "Demo Bank"], "", 0));
         let code = app.code("Demo Bank_2", 0);
@@ -648,7 +750,239 @@ fn plain_http_to_a_remote_center_and_unknown_keys_are_refused(backend: Backend) 
     assert_code(&out, "A008");
 }
 
+/// Transaction confirmation through the command line and the app's flows:
+/// the start (S3D3 meanwhile), approve and reject (S3D4 meanwhile), and the
+/// center's refusals of tampered data, replays, expired transactions and
+/// answers for another user's transaction.
+#[allow(clippy::too_many_lines)] // one story, told in order
+fn transaction_confirmation_end_to_end(backend: Backend) {
+    use ippun::client::{Answer, Client};
+    use ippun::flows;
+    use ippun_core::protocol::{self, ChallengeRequest, Purpose};
+    use ippun_core::txconfirm::{self, Decision};
+    use ippun_core::{ErrorCode, NetPhase};
+    use std::sync::atomic::AtomicBool;
+
+    let c = TestCenter::new(backend);
+    let url = c.http_url();
+    let app = App::new(&c);
+    c.add_user("tx-alice", "alice-pass-1");
+    assert_ok(&app.add(&url, demo::SERVICE, "tx-alice", "alice-pass-1", 0));
+
+    // Not started yet: the app is told so, the bank cannot post.
+    assert_code(&app.run(&["tx", "list"], "", 0), "S5A1");
+    assert!(matches!(
+        c.tx_post("tx-alice", "Early", "1", 300),
+        Err(BankError::Conflict("not-enabled", _))
+    ));
+    assert!(matches!(
+        c.tx_start("nobody"),
+        Err(BankError::NotFound("unknown-user", _))
+    ));
+
+    // The bank starts it; renewal waits for the app to complete the start.
+    let started = c.tx_start("tx-alice").unwrap();
+    assert_eq!(started.state, "pending");
+    assert_eq!(
+        c.tx_start("tx-alice").unwrap(),
+        started,
+        "asking again is the same start"
+    );
+    assert_code(&app.run(&["token", "renew"], "", 0), "S3D3");
+    let out = app.run(&["tx", "list"], "", 0);
+    assert_ok(&out);
+    assert!(stdout(&out).contains("ippun tx start"), "{}", stdout(&out));
+    assert_ok(&app.run(&["tx", "start"], "", 0));
+    assert_eq!(c.tx_start("tx-alice").unwrap().state, "enabled");
+    assert_ok(&app.run(&["tx", "list"], "", 0));
+
+    // Three transfers wait: renewal waits for them.
+    let alpha = c.tx_post("tx-alice", "Alpha", "150000", 300).unwrap().tx;
+    let bravo = c.tx_post("tx-alice", "Bravo", "2500.50", 300).unwrap().tx;
+    let late = c.tx_post("tx-alice", "Late", "990", 60).unwrap().tx;
+    assert_code(&app.run(&["token", "renew"], "", 0), "S3D4");
+    let out = app.run(&["tx", "list", "--json"], "", 0);
+    assert_ok(&out);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let ids: Vec<&str> = listed["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [alpha.id.as_str(), bravo.id.as_str(), late.id.as_str()]
+    );
+    assert_eq!(listed["transactions"][1]["amount"], "2500.50");
+
+    // Approve one, reject another; the bank reads the outcome.
+    let out = app.run(&["tx", "approve", "Demo Bank", &alpha.id], "", 0);
+    assert_ok(&out);
+    assert!(stdout(&out).contains("150,000 JPY"), "{}", stdout(&out));
+    let code = stdout(&out)
+        .lines()
+        .last()
+        .unwrap()
+        .rsplit(": ")
+        .next()
+        .unwrap()
+        .replace(' ', "");
+    assert_eq!(code.len(), 8, "{}", stdout(&out));
+    assert_eq!(c.tx_state(&alpha.id), "approved");
+    assert_ok(&app.run(&["tx", "reject", "Demo Bank", &bravo.id], "", 0));
+    assert_eq!(c.tx_state(&bravo.id), "rejected");
+    // An answered transaction is no longer offered.
+    assert_code(
+        &app.run(&["tx", "approve", "Demo Bank", &alpha.id], "", 0),
+        "S5B1",
+    );
+
+    // The app's own flows, for what the command line never sends.
+    let vault = app.vault();
+    let no = AtomicBool::new(false);
+    let clock = SystemClock;
+    let id = flows::lock(&vault).unwrap().tokens().tokens()[0].id;
+    let token = flows::lock(&vault)
+        .unwrap()
+        .tokens()
+        .get(id)
+        .unwrap()
+        .clone();
+    assert!(token.tx_confirmation, "the token shows the tab");
+    let device =
+        protocol::signing_key(token.device_signing_key.as_ref().unwrap().expose()).unwrap();
+    let client = Client::new(&url, NetPhase::Transaction, &clock);
+    let nonce = || -> protocol::Nonce {
+        let ch: protocol::Challenge = client
+            .call(
+                "/v1/challenge",
+                &ChallengeRequest {
+                    version: protocol::VERSION,
+                    serial: token.serial.clone(),
+                    purpose: Purpose::Tx,
+                },
+            )
+            .unwrap();
+        ch.nonce
+    };
+
+    // Tampered: an answer over a changed payee or amount is refused.
+    let c_tx = c.tx_post("tx-alice", "Charlie", "5000", 300).unwrap().tx;
+    let inbox = flows::tx_list(&vault, id, &clock, &no).unwrap();
+    let shown = inbox
+        .transactions
+        .iter()
+        .find(|t| t.id == c_tx.id)
+        .unwrap()
+        .clone();
+    assert_eq!(shown, c_tx, "the app shows exactly what the bank posted");
+    let mut changed = shown.clone();
+    changed.payee = "Mallory".into();
+    let err = flows::tx_answer(&vault, id, &changed, Decision::Approve, &clock, &no).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::S5C1);
+    let mut changed = shown.clone();
+    changed.amount = "50000".into();
+    let err = flows::tx_answer(&vault, id, &changed, Decision::Approve, &clock, &no).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::S5C1);
+    assert_eq!(c.tx_state(&c_tx.id), "pending", "nothing recorded");
+
+    // Replayed: the same signed answer twice is refused (its nonce is used),
+    // and a fresh answer to an answered transaction is S5D1.
+    let req = txconfirm::answer_request(
+        &token.serial,
+        nonce(),
+        &shown,
+        Decision::Approve,
+        token.secret.expose(),
+        &device,
+    )
+    .unwrap();
+    match client
+        .post::<_, txconfirm::Answered>("/v1/tx/answer", &req)
+        .unwrap()
+    {
+        Answer::Ok(r) => txconfirm::check_answered(&req, &r, &c.center().public_key()).unwrap(),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.tx_state(&c_tx.id), "approved");
+    match client
+        .post::<_, txconfirm::Answered>("/v1/tx/answer", &req)
+        .unwrap()
+    {
+        Answer::Rejected(409, b) => assert_eq!(b.error, "stale-nonce"),
+        other => panic!("{other:?}"),
+    }
+    let again = txconfirm::answer_request(
+        &token.serial,
+        nonce(),
+        &shown,
+        Decision::Reject,
+        token.secret.expose(),
+        &device,
+    )
+    .unwrap();
+    match client
+        .post::<_, txconfirm::Answered>("/v1/tx/answer", &again)
+        .unwrap()
+    {
+        Answer::Refused(code) => assert_eq!(code, ErrorCode::S5D1),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.tx_state(&c_tx.id), "approved", "the first answer stands");
+
+    // Expired: the center's clock passes the transaction's expiry between
+    // the list and the answer.
+    let late_shown = inbox
+        .transactions
+        .iter()
+        .find(|t| t.id == late.id)
+        .unwrap()
+        .clone();
+    c.clock.advance(120);
+    let err =
+        flows::tx_answer(&vault, id, &late_shown, Decision::Approve, &clock, &no).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::S5E1);
+    assert_eq!(c.tx_state(&late.id), "expired");
+    drop(vault);
+
+    // Another user's transaction: refused for this token.
+    let bob = App::new(&c);
+    c.add_user("tx-bob", "bob-pass-1");
+    assert_ok(&bob.add(&url, demo::SERVICE, "tx-bob", "bob-pass-1", 0));
+    c.tx_start("tx-bob").unwrap();
+    assert_ok(&bob.run(&["tx", "start"], "", 0));
+    let for_alice = c.tx_post("tx-alice", "Delta", "7000", 600).unwrap().tx;
+    let bob_vault = bob.vault();
+    let bob_id = flows::lock(&bob_vault).unwrap().tokens().tokens()[0].id;
+    let err = flows::tx_answer(
+        &bob_vault,
+        bob_id,
+        &for_alice,
+        Decision::Approve,
+        &clock,
+        &no,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::S5B1);
+    drop(bob_vault);
+    assert_eq!(c.tx_state(&for_alice.id), "pending");
+    assert_code(
+        &bob.run(&["tx", "approve", "Demo Bank", &for_alice.id], "", 0),
+        "S5B1",
+    );
+
+    // With nothing left waiting, renewal goes through.
+    assert_ok(&app.run(&["tx", "reject", "Demo Bank", &for_alice.id], "", 0));
+    assert_ok(&app.run(&["token", "renew"], "", 0));
+    // The renewed key keys the answers from then on.
+    let e_tx = c.tx_post("tx-alice", "Echo", "1", 300).unwrap().tx;
+    assert_ok(&app.run(&["tx", "approve", "Demo Bank", &e_tx.id], "", 0));
+    assert_eq!(c.tx_state(&e_tx.id), "approved");
+}
+
 on_both!(
+    transaction_confirmation_end_to_end,
     setup_codes_verify_correct_and_renew_end_to_end,
     every_demo_user_yields_its_code,
     wrong_activation_passwords_lock_after_five_tries_and_nothing_is_left_behind,

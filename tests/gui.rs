@@ -665,3 +665,85 @@ fn keyboard_tab_moves_through_the_form_and_esc_backs_out() {
     g.key(egui::Key::Escape);
     assert!(matches!(g.app().screen(), Screen::Settings));
 }
+
+#[test]
+fn the_transaction_tab_starts_confirmation_and_approves_and_rejects() {
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    g.setup_ok("DEMO-BANK", "tx-user", "demo-tx-0001");
+    let state = |g: &Gui, payee: &str| {
+        let d = g.app().demo_center().unwrap();
+        let all = d
+            .block_on(d.handle.tx_all(Some("DEMO-BANK"), Some("tx-user"), false))
+            .unwrap()
+            .unwrap();
+        all.into_iter()
+            .find(|t| t.tx.payee == payee)
+            .map(|t| t.state)
+    };
+    // The service offers it: the tab is there. The bank asked to start.
+    g.click("Confirm");
+    g.wait("list", |a| !a.busy());
+    assert!(
+        g.has("Your bank asks to start transaction confirmation on this computer."),
+        "{:?}",
+        g.app().screen()
+    );
+    g.click("Start transaction confirmation");
+    g.wait("start and list", |a| {
+        !a.busy() && matches!(a.screen(), Screen::Tx { inbox: Some(_), .. })
+    });
+    assert_eq!(state(&g, "ヤマダ タロウ").as_deref(), Some("pending"));
+
+    // Review the first transfer: every detail, large; approve.
+    g.click("Review the transfer to ヤマダ タロウ of 150,000 JPY");
+    assert!(g.has("Confirm this transaction"));
+    for detail in [
+        "ヤマダ タロウ",
+        "Demo Bank Shibuya 001 1234567",
+        "150,000 JPY",
+        "Rent for December",
+    ] {
+        assert!(g.has(detail), "{detail}");
+    }
+    g.click("Approve");
+    g.wait("answer", |a| !a.busy());
+    assert!(g.has("Approved"), "{:?}", g.app().screen());
+    let code = g.text("Confirmation code: ");
+    let digits: String = code.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(digits.len(), 8, "{code}");
+    assert_eq!(state(&g, "ヤマダ タロウ").as_deref(), Some("approved"));
+
+    // Back to the list: the other one waits; reject it.
+    g.click("Next");
+    g.wait("list", |a| {
+        !a.busy() && matches!(a.screen(), Screen::Tx { inbox: Some(_), .. })
+    });
+    assert!(!g.has("Review the transfer to ヤマダ タロウ of 150,000 JPY"));
+    g.click("Review the transfer to Example Trading Co. of 3,980 JPY");
+    g.click("Reject");
+    g.wait("answer", |a| !a.busy());
+    assert!(g.has("Rejected"));
+    assert_eq!(
+        state(&g, "Example Trading Co.").as_deref(),
+        Some("rejected")
+    );
+    g.click("Next");
+    g.wait("list", |a| {
+        !a.busy() && matches!(a.screen(), Screen::Tx { inbox: Some(_), .. })
+    });
+    assert!(g.has("No transactions are waiting for confirmation."));
+
+    // A service without transaction confirmation has no such tab.
+    g.click("Settings");
+    g.click("Add a token");
+    g.setup_ok("DEMO-SHINKIN", "demo-user", "demo-3333-4444");
+    g.h.get_by_label_contains("Demo Shinkin\n").click();
+    g.settle();
+    assert!(matches!(g.app().screen(), Screen::Otp(_)));
+    assert!(!g.has("Confirm"));
+    g.click("Tokens");
+    g.h.get_by_label_contains("Demo Bank\n").click();
+    g.settle();
+    assert!(g.has("Confirm"));
+}

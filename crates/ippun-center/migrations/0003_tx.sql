@@ -34,6 +34,8 @@ CREATE TABLE transactions (
     currency    TEXT    NOT NULL,
     reference   TEXT    NOT NULL,
     created_at  BIGINT  NOT NULL,
+    -- Posting order (center clock in nanoseconds): several can share a second.
+    posted_ns   BIGINT  NOT NULL,
     expires_at  BIGINT  NOT NULL,
     state       TEXT    NOT NULL,
     response    TEXT,

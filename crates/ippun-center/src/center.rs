@@ -319,6 +319,11 @@ impl Center {
         self.clock.unix_seconds()
     }
 
+    /// Center time in nanoseconds since the epoch (ordering within a second).
+    pub(crate) fn now_nanos(&self) -> u128 {
+        self.clock.now().as_nanos()
+    }
+
     /// Writes one audit record.
     pub(crate) async fn audit(
         &self,

@@ -88,6 +88,7 @@ impl Fault {
                 (NetPhase::Setup, "setup"),
                 (NetPhase::Renewal, "renewal"),
                 (NetPhase::Correction, "correction"),
+                (NetPhase::Transaction, "transaction"),
             ] {
                 out.push(FaultCase {
                     fault: f.name(),
@@ -105,7 +106,7 @@ impl Fault {
 pub struct FaultCase {
     /// Fault name.
     pub fault: &'static str,
-    /// Phase: setup, renewal or correction.
+    /// Phase: setup, renewal, correction or transaction.
     pub phase: &'static str,
     /// The code the app shows.
     pub expected_code: &'static str,
@@ -142,7 +143,7 @@ mod tests {
     #[test]
     fn every_fault_maps_to_its_suffix_in_every_phase() {
         let t = Fault::table();
-        assert_eq!(t.len(), 27);
+        assert_eq!(t.len(), 36);
         let codes: Vec<&str> = t
             .iter()
             .filter(|c| c.phase == "setup")
@@ -174,6 +175,17 @@ mod tests {
             codes,
             [
                 "A400", "A401", "A401", "A403", "A401", "A403", "A403", "A403", "A401"
+            ]
+        );
+        let codes: Vec<&str> = t
+            .iter()
+            .filter(|c| c.phase == "transaction")
+            .map(|c| c.expected_code)
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "A500", "A501", "A501", "A503", "A501", "A503", "A503", "A503", "A501"
             ]
         );
         for f in Fault::ALL {

@@ -123,11 +123,11 @@ fn new_id(prefix: &str) -> Result<String, CenterError> {
     Ok(format!("{prefix}{}", b.to_hex()))
 }
 
-fn read_tx(
-    r: &sqlx::any::AnyRow,
-) -> Result<(Transaction, String, String, String, String, Option<u64>), CenterError> {
-    Ok((
-        Transaction {
+/// A stored transaction, with its state as stored (`pending` past its expiry
+/// included).
+fn read_tx(r: &sqlx::any::AnyRow) -> Result<TxStatus, CenterError> {
+    Ok(TxStatus {
+        tx: Transaction {
             id: r.try_get("id")?,
             payee: r.try_get("payee")?,
             account: r.try_get("account")?,
@@ -137,12 +137,12 @@ fn read_tx(
             created_at: from_db(r.try_get("created_at")?),
             expires_at: from_db(r.try_get("expires_at")?),
         },
-        r.try_get("service_id")?,
-        r.try_get("user_id")?,
-        r.try_get("serial")?,
-        r.try_get("state")?,
-        r.try_get::<Option<i64>, _>("answered_at")?.map(from_db),
-    ))
+        service: r.try_get("service_id")?,
+        user: r.try_get("user_id")?,
+        serial: r.try_get("serial")?,
+        state: r.try_get("state")?,
+        answered_at: r.try_get::<Option<i64>, _>("answered_at")?.map(from_db),
+    })
 }
 
 /// The columns [`read_tx`] reads, for `concat!` into static SQL.
@@ -324,8 +324,8 @@ impl Center {
         }
         sqlx::query(
             "INSERT INTO transactions (id, service_id, user_id, serial, payee, account, amount,
-                currency, reference, created_at, expires_at, state, actor)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12)",
+                currency, reference, created_at, posted_ns, expires_at, state, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'pending', $13)",
         )
         .bind(&tx_data.id)
         .bind(sid)
@@ -337,6 +337,7 @@ impl Center {
         .bind(&tx_data.currency)
         .bind(&tx_data.reference)
         .bind(to_db(tx_data.created_at))
+        .bind(i64::try_from(self.now_nanos()).unwrap_or(i64::MAX))
         .bind(to_db(tx_data.expires_at))
         .bind(&rp.key_id)
         .execute(&mut *db)
@@ -382,20 +383,11 @@ impl Center {
     }
 
     fn status_of(&self, row: &sqlx::any::AnyRow) -> Result<TxStatus, CenterError> {
-        let (tx, service, user, serial, state, answered_at) = read_tx(row)?;
-        let state = if state == "pending" && self.now() >= tx.expires_at {
-            "expired".to_owned()
-        } else {
-            state
-        };
-        Ok(TxStatus {
-            tx,
-            service,
-            user,
-            serial,
-            state,
-            answered_at,
-        })
+        let mut st = read_tx(row)?;
+        if st.state == "pending" && self.now() >= st.tx.expires_at {
+            "expired".clone_into(&mut st.state);
+        }
+        Ok(st)
     }
 
     /// Transactions for the admin console, newest first: of one service
@@ -412,7 +404,7 @@ impl Center {
             " FROM transactions
              WHERE ($1 = '' OR service_id = $2) AND ($3 = '' OR user_id = $4)
                AND ($5 = 0 OR (state = 'pending' AND expires_at > $6))
-             ORDER BY created_at DESC, id LIMIT 1000"
+             ORDER BY posted_ns DESC, id LIMIT 1000"
         ))
         .bind(service.unwrap_or(""))
         .bind(service.unwrap_or(""))
@@ -497,7 +489,7 @@ impl Center {
             tx_columns!(),
             " FROM transactions
              WHERE serial = $1 AND state = 'pending' AND expires_at > $2
-             ORDER BY created_at, id LIMIT 20"
+             ORDER BY posted_ns, id LIMIT 20"
         ))
         .bind(&req.serial)
         .bind(to_db(now))
@@ -505,7 +497,7 @@ impl Center {
         .await?;
         let transactions = if enabled {
             rows.iter()
-                .map(|r| read_tx(r).map(|t| t.0))
+                .map(|r| read_tx(r).map(|t| t.tx))
                 .collect::<Result<Vec<_>, _>>()?
         } else {
             Vec::new()
@@ -593,6 +585,36 @@ impl Center {
         Ok(txc::center_started(&req, now, &self.signing))
     }
 
+    /// The transaction `req` answers, if it is this token's, pending and
+    /// not expired; else the refusal.
+    async fn waiting_tx(
+        &self,
+        req: &AnswerRequest,
+        now: u64,
+    ) -> Result<Result<Transaction, ErrorCode>, CenterError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            tx_columns!(),
+            " FROM transactions WHERE id = $1"
+        ))
+        .bind(&req.tx_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Err(ErrorCode::S5B1));
+        };
+        let st = read_tx(&row)?;
+        Ok(if st.serial != req.serial {
+            Err(ErrorCode::S5B1)
+        } else if st.state != "pending" {
+            Err(ErrorCode::S5D1)
+        } else if now >= st.tx.expires_at {
+            Err(ErrorCode::S5E1)
+        } else {
+            Ok(st.tx)
+        })
+    }
+
     /// The app answers a transaction (device-signed, OCRA over the data).
     pub async fn tx_answer(&self, req: AnswerRequest) -> Result<Answered, ApiError> {
         if req.tx_id.len() > 64 || req.response.len() > 16 {
@@ -615,27 +637,10 @@ impl Center {
         if token.state != "active" || !self.tx_enabled(&req.serial).await? {
             return Err(self.refuse("tx-answer", who, ErrorCode::S5A1).await?);
         }
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            tx_columns!(),
-            " FROM transactions WHERE id = $1"
-        ))
-        .bind(&req.tx_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else {
-            return Err(self.refuse("tx-answer", who, ErrorCode::S5B1).await?);
+        let stored = match self.waiting_tx(&req, now).await? {
+            Ok(tx) => tx,
+            Err(code) => return Err(self.refuse("tx-answer", who, code).await?),
         };
-        let (stored, _, _, serial, state, _) = read_tx(&row)?;
-        if serial != req.serial {
-            return Err(self.refuse("tx-answer", who, ErrorCode::S5B1).await?);
-        }
-        if state != "pending" {
-            return Err(self.refuse("tx-answer", who, ErrorCode::S5D1).await?);
-        }
-        if now >= stored.expires_at {
-            return Err(self.refuse("tx-answer", who, ErrorCode::S5E1).await?);
-        }
         let key = self.token_key(&req.serial, &token)?;
         let question = txc::tx_question(&req.serial, &stored, req.decision);
         if !txc::response_matches(&key, &question, &req.response) {

@@ -374,7 +374,7 @@ fn the_demo_lists_users_and_faults_as_json() {
         }
     }
     let faults = run("--list-faults");
-    assert_eq!(faults.as_array().unwrap().len(), 27);
+    assert_eq!(faults.as_array().unwrap().len(), 36);
     assert_eq!(
         faults[0],
         serde_json::json!({"fault": "refuse", "phase": "setup", "expected_code": "A000"})

@@ -142,6 +142,32 @@ impl Env {
         })
     }
 
+    /// A user set up through the real provisioning exchange: its token key,
+    /// device key and serial.
+    fn provision_full(&self, user: &str) -> (Vec<u8>, ed25519_dalek::SigningKey, String) {
+        let c = self.center.clone();
+        let user = user.to_owned();
+        self.rt.block_on(async move {
+            let pw = admin::add_user(&c, SERVICE, &user, None, None, "test")
+                .await
+                .unwrap();
+            let app = AppProvision::new(SERVICE, &user, &pw, c.now()).unwrap();
+            let offer = c.provision_start(app.request().clone()).await.unwrap();
+            let acc = app.accept(offer, &c.public_key()).unwrap();
+            let confirm = Confirm {
+                version: 1,
+                session: acc.offer.session,
+                app_confirm: acc.derived.app_confirm,
+            };
+            c.confirm("provision", confirm).await.unwrap();
+            (
+                acc.derived.token_key.to_vec(),
+                acc.device,
+                acc.offer.serial.clone(),
+            )
+        })
+    }
+
     fn code(&self, totp: &Totp, step_offset: i64) -> String {
         let step = (self.now() / 60).checked_add_signed(step_offset).unwrap();
         totp.code_at_counter(step).to_string()
@@ -483,7 +509,194 @@ fn exactly_once_under_64_parallel_attempts(backend: Backend) {
     );
 }
 
+fn bank_call(
+    method: &str,
+    url: &str,
+    key: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let a = agent();
+    let mut r = if method == "GET" {
+        let mut req = a.get(url);
+        if let Some(k) = key {
+            req = req.header("authorization", &format!("Bearer {k}"));
+        }
+        req.call().unwrap()
+    } else {
+        let mut req = a.post(url).header("content-type", "application/json");
+        if let Some(k) = key {
+            req = req.header("authorization", &format!("Bearer {k}"));
+        }
+        req.send(body.unwrap_or_default().to_string().as_bytes())
+            .unwrap()
+    };
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or_default())
+}
+
+/// The bank's side of transaction confirmation over HTTP: keys, services,
+/// field checks, states, limits; nothing written for a refused request.
+#[allow(clippy::too_many_lines)]
+fn bank_transaction_api(backend: Backend) {
+    use ippun_core::protocol::{ChallengeRequest, Purpose};
+    use ippun_core::txconfirm;
+
+    let e = Env::new(backend);
+    let starts = format!("{}/v1/tx/starts", e.url);
+    let posts = format!("{}/v1/tx/transactions", e.url);
+    let key = Some(e.key.as_str());
+    let start_body = serde_json::json!({"service": SERVICE, "user": "alice"});
+    let tx_body = |amount: &str, secs: u64| {
+        serde_json::json!({"service": SERVICE, "user": "alice", "payee": "ヤマダ タロウ",
+            "account": "Test Bank 001 1234567", "amount": amount, "currency": "JPY",
+            "reference": "rent", "expires_in_secs": secs})
+    };
+    let audit0 = e.count("SELECT COUNT(*) FROM audit");
+
+    let (s, v) = bank_call("POST", &starts, None, Some(start_body.clone()));
+    assert_eq!((s, v["error"].as_str()), (401, Some("no-api-key")));
+    let other =
+        e.rt.block_on(admin::create_api_key(&e.center, OTHER, "other", "t"))
+            .unwrap();
+    let (s, v) = bank_call("POST", &starts, Some(&other), Some(start_body.clone()));
+    assert_eq!((s, v["error"].as_str()), (403, Some("wrong-service")));
+    let (s, v) = bank_call("POST", &starts, key, Some(start_body.clone()));
+    assert_eq!((s, v["error"].as_str()), (409, Some("not-offered")));
+    e.rt.block_on(admin::set_tx_confirmation(&e.center, SERVICE, true, "t"))
+        .unwrap();
+    let (s, v) = bank_call("POST", &starts, key, Some(start_body.clone()));
+    assert_eq!((s, v["error"].as_str()), (404, Some("unknown-user")));
+    assert_eq!(
+        e.count("SELECT COUNT(*) FROM audit"),
+        audit0 + 2,
+        "only the key creation and the switch were written"
+    );
+
+    // A real token; the start is pending until the app completes it.
+    let (token_key, device, serial) = e.provision_full("alice");
+    let (s, v) = bank_call("POST", &starts, key, Some(start_body.clone()));
+    assert_eq!((s, v["state"].as_str()), (200, Some("pending")), "{v}");
+    let start_id = v["start_id"].as_str().unwrap().to_owned();
+    let (s, v) = bank_call("POST", &posts, key, Some(tx_body("1000", 300)));
+    assert_eq!((s, v["error"].as_str()), (409, Some("not-enabled")));
+
+    // The app completes the start: first with a wrong answer (S5C1), then
+    // rightly.
+    let c = e.center.clone();
+    let serial2 = serial.clone();
+    e.rt.block_on(async move {
+        let nonce = || async {
+            c.challenge(ChallengeRequest {
+                version: 1,
+                serial: serial2.clone(),
+                purpose: Purpose::Tx,
+            })
+            .await
+            .unwrap()
+            .nonce
+        };
+        let mut bad =
+            txconfirm::start_request(&serial2, nonce().await, &start_id, &[0; 20], &device)
+                .unwrap();
+        bad.signature = ippun_core::protocol::sign(&device, b"x");
+        assert!(c.tx_enable(bad).await.is_err(), "bad device signature");
+        let wrong = txconfirm::start_request(&serial2, nonce().await, &start_id, &[0; 20], &device)
+            .unwrap();
+        match c.tx_enable(wrong).await {
+            Err(ippun_center::center::ApiError::Refused(code)) => {
+                assert_eq!(code.as_str(), "S5C1");
+            }
+            other => panic!("{other:?}"),
+        }
+        let right =
+            txconfirm::start_request(&serial2, nonce().await, &start_id, &token_key, &device)
+                .unwrap();
+        c.tx_enable(right).await.unwrap();
+    });
+    let (s, v) = bank_call("POST", &starts, key, Some(start_body));
+    assert_eq!((s, v["state"].as_str()), (200, Some("enabled")));
+
+    // Field checks.
+    let audit1 = e.count("SELECT COUNT(*) FROM audit");
+    for (amount, secs) in [
+        ("1e5", 300),
+        ("-1", 300),
+        ("1.234", 300),
+        ("1", 30),
+        ("1", 90_000),
+    ] {
+        let (s, v) = bank_call("POST", &posts, key, Some(tx_body(amount, secs)));
+        assert_eq!(
+            (s, v["error"].as_str()),
+            (400, Some("wrong-fields")),
+            "{amount} {secs}"
+        );
+    }
+    let mut long = tx_body("1", 300);
+    long["payee"] = serde_json::json!("x".repeat(65));
+    assert_eq!(bank_call("POST", &posts, key, Some(long)).0, 400);
+    let mut extra = tx_body("1", 300);
+    extra["x"] = serde_json::json!(1);
+    assert_eq!(bank_call("POST", &posts, key, Some(extra)).0, 400);
+    assert_eq!(
+        e.count("SELECT COUNT(*) FROM audit"),
+        audit1,
+        "nothing written"
+    );
+    assert_eq!(e.count("SELECT COUNT(*) FROM transactions"), 0);
+
+    // Posted, read back, expired with the clock.
+    let (s, v) = bank_call("POST", &posts, key, Some(tx_body("150000", 300)));
+    assert_eq!((s, v["state"].as_str()), (200, Some("pending")), "{v}");
+    assert_eq!(v["serial"].as_str(), Some(serial.as_str()));
+    let id = v["id"].as_str().unwrap().to_owned();
+    let one = format!("{posts}/{id}");
+    let (s, v) = bank_call("GET", &one, key, None);
+    assert_eq!(
+        (s, v["state"].as_str(), v["amount"].as_str()),
+        (200, Some("pending"), Some("150000"))
+    );
+    let (s, v) = bank_call("GET", &one, Some(&other), None);
+    assert_eq!((s, v["error"].as_str()), (404, Some("unknown-transaction")));
+    let (s, _) = bank_call(
+        "GET",
+        &format!("{posts}/tx_000000000000000000000000"),
+        key,
+        None,
+    );
+    assert_eq!(s, 404);
+    e.advance(301);
+    let (_, v) = bank_call("GET", &one, key, None);
+    assert_eq!(v["state"].as_str(), Some("expired"));
+
+    // At most 20 waiting; expired ones do not count.
+    for i in 0..20 {
+        let (s, v) = bank_call(
+            "POST",
+            &posts,
+            key,
+            Some(tx_body(&(i + 1).to_string(), 300)),
+        );
+        assert_eq!(s, 200, "{i}: {v}");
+    }
+    let (s, v) = bank_call("POST", &posts, key, Some(tx_body("21", 300)));
+    assert_eq!((s, v["error"].as_str()), (409, Some("too-many-pending")));
+    let listed =
+        e.rt.block_on(e.center.tx_all(Some(SERVICE), Some("alice"), true))
+            .unwrap();
+    assert_eq!(listed.len(), 20);
+
+    // A suspended user gets nothing new.
+    e.rt.block_on(admin::set_suspended(&e.center, SERVICE, "alice", true, "t"))
+        .unwrap();
+    e.advance(301);
+    let (s, v) = bank_call("POST", &posts, key, Some(tx_body("1", 300)));
+    assert_eq!((s, v["error"].as_str()), (409, Some("suspended")));
+}
+
 on_both!(
+    bank_transaction_api,
     every_answer,
     api_keys_and_bad_requests,
     lock_out_and_unlock,

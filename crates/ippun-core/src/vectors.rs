@@ -324,15 +324,7 @@ fn check_inner(v: &Vector) -> Result<Vec<Mismatch>, Invalid> {
             "suite, question, pin, pin_hash and session_hex are for ocra vectors",
         ));
     }
-    let key = match (&v.secret, &v.secret_hex) {
-        (Some(b32), None) => SecretKey::from_base32(b32)?,
-        (None, Some(h)) => SecretKey::from_hex(h)?,
-        _ => {
-            return Err(invalid(
-                "give exactly one of secret (base32) and secret_hex",
-            ));
-        }
-    };
+    let key = key_of(v)?;
     let algorithm: Algorithm = v.algorithm.parse()?;
     let digits = u8::try_from(v.digits)
         .map_err(|_| InputError::Digits(v.digits.to_string()))
@@ -420,17 +412,19 @@ fn check_inner(v: &Vector) -> Result<Vec<Mismatch>, Invalid> {
     Ok(ms)
 }
 
+fn key_of(v: &Vector) -> Result<SecretKey, Invalid> {
+    match (&v.secret, &v.secret_hex) {
+        (Some(b32), None) => Ok(SecretKey::from_base32(b32)?),
+        (None, Some(h)) => Ok(SecretKey::from_hex(h)?),
+        _ => Err(invalid(
+            "give exactly one of secret (base32) and secret_hex",
+        )),
+    }
+}
+
 fn check_ocra(v: &Vector) -> Result<Vec<Mismatch>, Invalid> {
     use crate::ocra::{Inputs, Suite};
-    let key = match (&v.secret, &v.secret_hex) {
-        (Some(b32), None) => SecretKey::from_base32(b32)?,
-        (None, Some(h)) => SecretKey::from_hex(h)?,
-        _ => {
-            return Err(invalid(
-                "give exactly one of secret (base32) and secret_hex",
-            ));
-        }
-    };
+    let key = key_of(v)?;
     let suite: Suite = v
         .suite
         .as_deref()
@@ -450,10 +444,10 @@ fn check_ocra(v: &Vector) -> Result<Vec<Mismatch>, Invalid> {
         .ok_or_else(|| invalid("ocra vectors need question"))?;
     let counter = v.counter.map(|c| non_negative("counter", c)).transpose()?;
     let time = v.time.map(|t| non_negative("time", t)).transpose()?;
-    if let (Some(utc), Some(t)) = (&v.utc, time) {
-        if input::parse_time(utc)? != t {
-            return Err(invalid(format!("utc {utc} is not time {t}")));
-        }
+    if let (Some(utc), Some(t)) = (&v.utc, time)
+        && input::parse_time(utc)? != t
+    {
+        return Err(invalid(format!("utc {utc} is not time {t}")));
     }
     let pin_hash = match &v.pin {
         Some(p) => Some(
