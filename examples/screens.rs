@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use eframe::egui;
-use ippun::flows::{self, Correction};
+use ippun::flows::{self, Correction, TxInbox};
 use ippun::gui::{DemoCenter, IppunApp, LockForm, LockMode, Options, Screen, SetupForm};
 use ippun_core::vault::KeyStorePolicy;
 use ippun_core::{Clock, ErrorCode, Home, Lang, LockCode, Opened, SteppingClock, SystemClock};
@@ -119,16 +119,17 @@ fn home(dir: &Path) -> Home {
     Home::new(dir.to_path_buf()).with_policy(KeyStorePolicy::FileOnly)
 }
 
-/// Two tokens (a 365-day one and one in its renewal period) set up through
-/// the real exchange, and app lock on.
-fn prepare(dir: &Path, demo: &DemoCenter, clock: &dyn Clock) {
+/// Two tokens (a 365-day one with transaction confirmation started and two
+/// transfers waiting, and one in its renewal period) set up through the
+/// real exchange, and app lock on. Returns what waits for confirmation.
+fn prepare(dir: &Path, demo: &DemoCenter, clock: &dyn Clock) -> TxInbox {
     let Ok(Opened::Ready(vault)) = home(dir).open() else {
         panic!("a new data folder opens ready");
     };
     let vault = Mutex::new(vault);
     let no = std::sync::atomic::AtomicBool::new(false);
     for (s, u, p) in [
-        ("DEMO-BANK", "demo-user", "demo-1111-2222"),
+        ("DEMO-BANK", "tx-user", "demo-tx-0001"),
         ("DEMO-BANK", "renew-ok", "demo-renew-0001"),
     ] {
         flows::setup(
@@ -142,12 +143,28 @@ fn prepare(dir: &Path, demo: &DemoCenter, clock: &dyn Clock) {
         )
         .unwrap();
     }
+    let first = flows::tx_list(&vault, 0, clock, &no).unwrap();
+    flows::tx_start(&vault, 0, &first.start.unwrap().id, clock, &no).unwrap();
+    let inbox = flows::tx_list(&vault, 0, clock, &no).unwrap();
     let mut v = vault.into_inner().unwrap();
     v.rename_token(0, "(普通預金)").unwrap();
     v.set_lock(&LockCode::parse(LOCK_CODE).unwrap()).unwrap();
+    inbox
 }
 
-fn steps() -> Vec<Step> {
+#[allow(clippy::too_many_lines)] // a list
+fn steps(inbox: &TxInbox) -> Vec<Step> {
+    let starting = TxInbox {
+        enabled: false,
+        start: Some(ippun_core::txconfirm::PendingStart {
+            id: "txs_000000000000000000000000".into(),
+            requested_at: inbox.center_time,
+        }),
+        transactions: Vec::new(),
+        center_time: inbox.center_time,
+    };
+    let listed = inbox.clone();
+    let first_tx = Box::new(inbox.transactions[0].clone());
     vec![
         step("lock", |_, _| {}),
         step("otp", |app, _| {
@@ -156,6 +173,35 @@ fn steps() -> Vec<Step> {
             app.show(Screen::Otp(first));
         }),
         step("tokens", |app, _| app.show(Screen::Tokens)),
+        step("tx-start", move |app, _| {
+            let id = app.token_ids()[0];
+            app.show(Screen::Tx {
+                id,
+                inbox: Some(starting.clone()),
+            });
+        }),
+        step("tx-list", move |app, _| {
+            let id = app.token_ids()[0];
+            app.show(Screen::Tx {
+                id,
+                inbox: Some(listed.clone()),
+            });
+        }),
+        step("tx-detail", move |app, _| {
+            let id = app.token_ids()[0];
+            app.show(Screen::TxDetail {
+                id,
+                tx: first_tx.clone(),
+            });
+        }),
+        step("tx-approved", |app, _| {
+            let id = app.token_ids()[0];
+            app.show(Screen::TxDone {
+                id,
+                decision: ippun_core::txconfirm::Decision::Approve,
+                code: "21560736".into(),
+            });
+        }),
         step("renewal", |app, _| {
             let id = app.token_ids()[1];
             app.show(Screen::Renewal(id));
@@ -245,7 +291,7 @@ fn main() {
         Duration::ZERO,
     ));
     let demo = DemoCenter::start(dir.path(), 0, Arc::new(SystemClock)).unwrap();
-    prepare(dir.path(), &demo, &SystemClock);
+    let inbox = prepare(dir.path(), &demo, &SystemClock);
     let app_clock: Arc<dyn Clock> = clock.clone();
     let options = Options {
         home: home(dir.path()),
@@ -276,7 +322,7 @@ fn main() {
             Ok(Box::new(Tour {
                 app: IppunApp::new(options),
                 clock,
-                steps: steps(),
+                steps: steps(&inbox),
                 next: 0,
                 frames_to_wait: 4,
                 saved: Arc::new(AtomicUsize::new(0)),

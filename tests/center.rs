@@ -850,6 +850,11 @@ fn transaction_confirmation_end_to_end(backend: Backend) {
         .unwrap()
         .clone();
     assert!(token.tx_confirmation, "the token shows the tab");
+    drop(vault);
+    let listed = app.run(&["token", "list", "--json"], "", 0);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
+    assert_eq!(listed[0]["tx_confirmation"], true);
+    let vault = app.vault();
     let device =
         protocol::signing_key(token.device_signing_key.as_ref().unwrap().expose()).unwrap();
     let client = Client::new(&url, NetPhase::Transaction, &clock);

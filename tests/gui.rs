@@ -746,4 +746,15 @@ fn the_transaction_tab_starts_confirmation_and_approves_and_rejects() {
     g.h.get_by_label_contains("Demo Bank\n").click();
     g.settle();
     assert!(g.has("Confirm"));
+
+    // The service offers it, but the bank has not started it for this user.
+    g.click("Settings");
+    g.click("Add a token");
+    g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+    g.h.get_by_label_contains("Demo Bank_2\n").click();
+    g.settle();
+    g.click("Confirm");
+    g.wait("list", |a| !a.busy());
+    assert!(g.has("Transaction confirmation is not in use for this token."));
+    assert!(!g.has_text("Review the transfer"));
 }

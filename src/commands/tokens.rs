@@ -145,6 +145,7 @@ fn summary(t: &Token, now: u64) -> serde_json::Value {
         "offset_steps": t.drift_steps,
         "clock_offset_secs": t.clock_offset_secs,
         "renewal_pending": t.pending_renewal.is_some(),
+        "tx_confirmation": t.tx_confirmation,
     })
 }
 

@@ -585,10 +585,13 @@ impl IppunApp {
                 let list = matches!(self.screen, Screen::Tokens);
                 let tx = matches!(self.screen, Screen::Tx { .. } | Screen::TxDetail { .. });
                 let settings = !otp && !list && !tx;
+                // Four tabs leave less room: a little smaller, so that the
+                // longest Japanese label stays on one line.
+                let size = if n == 4 { 13.0 } else { 15.0 };
                 let tab = |ui: &mut egui::Ui, on: bool, id: &str| {
                     ui.add_sized(
                         [ui.available_width(), 32.0],
-                        egui::Button::selectable(on, self.lang.text(id)),
+                        egui::Button::selectable(on, RichText::new(self.lang.text(id)).size(size)),
                     )
                     .clicked()
                 };

@@ -993,6 +993,11 @@ impl IppunApp {
             });
             ui.add_space(10.0);
         }
+        if !inbox.enabled && inbox.start.is_none() {
+            ui.label(RichText::new(ErrorCode::S5A1.message(self.lang)).size(16.0));
+            ui.label(ErrorCode::S5A1.remedy(self.lang));
+            ui.add_space(10.0);
+        }
         if inbox.enabled && inbox.transactions.is_empty() {
             ui.label(RichText::new(self.t("gui-tx-none")).size(16.0));
             ui.add_space(10.0);

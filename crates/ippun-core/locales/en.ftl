@@ -143,11 +143,11 @@ error-S3E4 = Renewal is not possible at this time: it is outside the renewal per
 
 error-S3D3 = Renewal is not possible while transaction confirmation is being started.
     .remedy = Please finish starting transaction confirmation, then renew.
-    .helpdesk = A transaction-confirmation start is pending for this user. It must be completed or cancelled before renewal.
+    .helpdesk = A transaction-confirmation start is pending for this user. The customer completes it in the app (the Confirm tab, or ippun tx start), then renews.
 
 error-S3D4 = Renewal is not possible while transactions are waiting for your confirmation.
     .remedy = Please approve or reject the waiting transactions first, then renew.
-    .helpdesk = The user has outstanding transaction confirmations. List them in the admin console.
+    .helpdesk = The user has transactions waiting for confirmation (ippun-center admin tx list --pending). They must be answered in the app, or expire, before renewal.
 
 error-A400 = Could not connect to the authentication center for the correction.
     .remedy = Check that this device is online, then run the correction again.
