@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Known-answer vectors for the ippun protocol's key derivation, computed
+"""Known-answer vectors for the ippun protocol's key derivation and the
+transaction-confirmation answer (OCRA over the transaction data), computed
 independently of the Rust code with Python's `cryptography` package.
 
     protocol_kat.py --write FILE   compute the vectors from fixed inputs, write FILE
@@ -220,10 +221,74 @@ INPUTS = {
             "center_time": 1_890_000_000,
         }
     ],
+    "tx": [
+        {
+            "name": "tx-sha1-key",
+            "token_key": "3132333435363738393031323334353637383930",
+            "serial": "12345678",
+            "start_id": "txs_00112233445566778899aabb",
+            "id": "tx_0123456789abcdef01234567",
+            "payee": "ヤマダ タロウ",
+            "account": "Demo Bank Shibuya 001 1234567",
+            "amount": "150000",
+            "currency": "JPY",
+            "reference": "Rent for December",
+            "created_at": 1_800_000_000,
+            "expires_at": 1_800_000_300,
+        },
+        {
+            "name": "tx-sha512-key",
+            "token_key": "ab" * 64,
+            "serial": "99999999",
+            "start_id": "txs_ffffffffffffffffffffffff",
+            "id": "tx_ffffffffffffffffffffffff",
+            "payee": "Example Trading Co.",
+            "account": "X 1",
+            "amount": "0.50",
+            "currency": "USD",
+            "reference": "Invoice 2026-1125",
+            "created_at": 0,
+            "expires_at": 60,
+        },
+    ],
 }
 
 
+def ocra_qh64(key: bytes, question_hex: str) -> str:
+    """RFC 6287 with the suite OCRA-1:HOTP-SHA256-8:QH64 (no other inputs)."""
+    suite = b"OCRA-1:HOTP-SHA256-8:QH64"
+    msg = suite + b"\0" + bytes.fromhex(question_hex.ljust(256, "0"))
+    mac = hmac.new(key, msg, hashlib.sha256).digest()
+    off = mac[-1] & 0x0F
+    return str((int.from_bytes(mac[off : off + 4], "big") & 0x7FFFFFFF) % 10**8).zfill(8)
+
+
+def tx(v) -> dict:
+    """Transaction confirmation: the OCRA key, the questions and the answers."""
+    token_key = bytes.fromhex(v["token_key"])
+    ocra_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ippun/v1/ocra-key").derive(token_key)
+    data = (
+        s("ippun/v1/tx-data") + s(v["serial"]) + s(v["id"]) + s(v["payee"]) + s(v["account"])
+        + s(v["amount"]) + s(v["currency"]) + s(v["reference"]) + u64(v["created_at"])
+        + u64(v["expires_at"])
+    )
+    approve_q = hashlib.sha256(data + s("approve")).hexdigest()
+    reject_q = hashlib.sha256(data + s("reject")).hexdigest()
+    start_q = hashlib.sha256(s("ippun/v1/tx-start-data") + s(v["serial"]) + s(v["start_id"])).hexdigest()
+    return {
+        "ocra_key": ocra_key.hex(),
+        "approve_question": approve_q,
+        "approve_response": ocra_qh64(ocra_key, approve_q),
+        "reject_question": reject_q,
+        "reject_response": ocra_qh64(ocra_key, reject_q),
+        "start_question": start_q,
+        "start_response": ocra_qh64(ocra_key, start_q),
+    }
+
+
 def fill(kind: str, i: int, v: dict) -> dict:
+    if kind == "tx":
+        return dict(v)
     base = 0x10 * (i + 1) + (0x80 if kind == "renew" else 0)
     v = dict(v)
     v["app_ephemeral_secret"] = h(base % 256)
@@ -252,7 +317,7 @@ def write(path: str) -> None:
         "# All byte strings are lowercase hex.",
         "",
     ]
-    for kind, compute in (("provision", provision), ("renew", renew)):
+    for kind, compute in (("provision", provision), ("renew", renew), ("tx", tx)):
         for i, v in enumerate(INPUTS[kind]):
             v = fill(kind, i, v)
             out.append(f"[[{kind}]]")
@@ -270,7 +335,7 @@ def check(path: str) -> int:
     with open(path, "rb") as f:
         data = tomllib.load(f)
     passed = failed = 0
-    for kind, compute in (("provision", provision), ("renew", renew)):
+    for kind, compute in (("provision", provision), ("renew", renew), ("tx", tx)):
         for v in data.get(kind, []):
             for k, want in compute(v).items():
                 if v.get(k) != want:

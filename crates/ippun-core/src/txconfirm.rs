@@ -694,6 +694,45 @@ mod tests {
         assert!(check_answered(&flipped, &receipt, &ck).is_err());
     }
 
+    /// Known answers computed independently in Python
+    /// (`tests/vectors/protocol_kat.py`, `[[tx]]` in `protocol-kdf.toml`).
+    #[test]
+    fn known_answers_agree_with_an_independent_implementation() {
+        const FILE: &str = include_str!("../../../tests/vectors/protocol-kdf.toml");
+        let doc: toml::Table = toml::from_str(FILE).unwrap();
+        let cases = doc["tx"].as_array().unwrap();
+        assert_eq!(cases.len(), 2);
+        for v in cases {
+            let v = v.as_table().unwrap();
+            let text = |k: &str| v[k].as_str().unwrap().to_owned();
+            let num = |k: &str| u64::try_from(v[k].as_integer().unwrap()).unwrap();
+            let key = hex::decode(text("token_key")).unwrap();
+            let serial = text("serial");
+            let t = Transaction {
+                id: text("id"),
+                payee: text("payee"),
+                account: text("account"),
+                amount: text("amount"),
+                currency: text("currency"),
+                reference: text("reference"),
+                created_at: num("created_at"),
+                expires_at: num("expires_at"),
+            };
+            assert_eq!(hex::encode(ocra_key(&key).as_ref()), text("ocra_key"));
+            for (d, q, r) in [
+                (Decision::Approve, "approve_question", "approve_response"),
+                (Decision::Reject, "reject_question", "reject_response"),
+            ] {
+                let question = tx_question(&serial, &t, d);
+                assert_eq!(question, text(q), "{}", text("name"));
+                assert_eq!(respond(&key, &question).unwrap(), text(r));
+            }
+            let sq = start_question(&serial, &text("start_id"));
+            assert_eq!(sq, text("start_question"));
+            assert_eq!(respond(&key, &sq).unwrap(), text("start_response"));
+        }
+    }
+
     #[test]
     fn fields_are_checked() {
         assert!(check_transaction(&tx()).is_ok());
