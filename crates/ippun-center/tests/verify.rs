@@ -585,7 +585,9 @@ fn bank_transaction_api(backend: Backend) {
     // rightly.
     let c = e.center.clone();
     let serial2 = serial.clone();
+    let (device2, token_key2) = (device.clone(), token_key.clone());
     e.rt.block_on(async move {
+        let (device, token_key) = (device2, token_key2);
         let nonce = || async {
             c.challenge(ChallengeRequest {
                 version: 1,
@@ -686,6 +688,73 @@ fn bank_transaction_api(backend: Backend) {
         e.rt.block_on(e.center.tx_all(Some(SERVICE), Some("alice"), true))
             .unwrap();
     assert_eq!(listed.len(), 20);
+
+    // Four answers to one transaction at once (a token holds at most four
+    // live nonces), each with its own nonce: exactly one is recorded, the
+    // others are told it was already answered.
+    e.advance(301);
+    let (_, v) = bank_call("POST", &posts, key, Some(tx_body("777", 300)));
+    let raced: txconfirm::Transaction = serde_json::from_value(serde_json::json!({
+        "id": v["id"], "payee": v["payee"], "account": v["account"], "amount": v["amount"],
+        "currency": v["currency"], "reference": v["reference"],
+        "created_at": v["created_at"], "expires_at": v["expires_at"]}))
+    .unwrap();
+    let c = e.center.clone();
+    let raced_id = raced.id.clone();
+    let (ok, answered) = e.rt.block_on(async move {
+        let mut nonces = Vec::new();
+        for _ in 0..4 {
+            let ch = c
+                .challenge(ChallengeRequest {
+                    version: 1,
+                    serial: serial.clone(),
+                    purpose: Purpose::Tx,
+                })
+                .await
+                .unwrap();
+            nonces.push(ch.nonce);
+        }
+        let barrier = Arc::new(tokio::sync::Barrier::new(4));
+        let mut set = tokio::task::JoinSet::new();
+        for (i, nonce) in nonces.into_iter().enumerate() {
+            let c = c.clone();
+            let barrier = barrier.clone();
+            let (serial, device, key, raced) = (
+                serial.clone(),
+                device.clone(),
+                token_key.clone(),
+                raced.clone(),
+            );
+            set.spawn(async move {
+                barrier.wait().await;
+                let d = if i % 2 == 0 {
+                    txconfirm::Decision::Approve
+                } else {
+                    txconfirm::Decision::Reject
+                };
+                let req =
+                    txconfirm::answer_request(&serial, nonce, &raced, d, &key, &device).unwrap();
+                c.tx_answer(req).await
+            });
+        }
+        let (mut ok, mut answered) = (0, 0);
+        while let Some(r) = set.join_next().await {
+            match r.unwrap() {
+                Ok(_) => ok += 1,
+                Err(ippun_center::center::ApiError::Refused(code)) if code.as_str() == "S5D1" => {
+                    answered += 1;
+                }
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        (ok, answered)
+    });
+    assert_eq!((ok, answered), (1, 3));
+    let (_, v) = bank_call("GET", &format!("{posts}/{raced_id}"), key, None);
+    assert!(
+        matches!(v["state"].as_str(), Some("approved" | "rejected")),
+        "{v}"
+    );
 
     // A suspended user gets nothing new.
     e.rt.block_on(admin::set_suspended(&e.center, SERVICE, "alice", true, "t"))
