@@ -583,29 +583,30 @@ fn bank_transaction_api(backend: Backend) {
 
     // The app completes the start: first with a wrong answer (S5C1), then
     // rightly.
-    let c = e.center.clone();
+    let center = e.center.clone();
     let serial2 = serial.clone();
     let (device2, token_key2) = (device.clone(), token_key.clone());
     e.rt.block_on(async move {
         let (device, token_key) = (device2, token_key2);
         let nonce = || async {
-            c.challenge(ChallengeRequest {
-                version: 1,
-                serial: serial2.clone(),
-                purpose: Purpose::Tx,
-            })
-            .await
-            .unwrap()
-            .nonce
+            center
+                .challenge(ChallengeRequest {
+                    version: 1,
+                    serial: serial2.clone(),
+                    purpose: Purpose::Tx,
+                })
+                .await
+                .unwrap()
+                .nonce
         };
         let mut bad =
             txconfirm::start_request(&serial2, nonce().await, &start_id, &[0; 20], &device)
                 .unwrap();
         bad.signature = ippun_core::protocol::sign(&device, b"x");
-        assert!(c.tx_enable(bad).await.is_err(), "bad device signature");
+        assert!(center.tx_enable(bad).await.is_err(), "bad device signature");
         let wrong = txconfirm::start_request(&serial2, nonce().await, &start_id, &[0; 20], &device)
             .unwrap();
-        match c.tx_enable(wrong).await {
+        match center.tx_enable(wrong).await {
             Err(ippun_center::center::ApiError::Refused(code)) => {
                 assert_eq!(code.as_str(), "S5C1");
             }
@@ -614,7 +615,7 @@ fn bank_transaction_api(backend: Backend) {
         let right =
             txconfirm::start_request(&serial2, nonce().await, &start_id, &token_key, &device)
                 .unwrap();
-        c.tx_enable(right).await.unwrap();
+        center.tx_enable(right).await.unwrap();
     });
     let (s, v) = bank_call("POST", &starts, key, Some(start_body));
     assert_eq!((s, v["state"].as_str()), (200, Some("enabled")));
@@ -699,12 +700,12 @@ fn bank_transaction_api(backend: Backend) {
         "currency": v["currency"], "reference": v["reference"],
         "created_at": v["created_at"], "expires_at": v["expires_at"]}))
     .unwrap();
-    let c = e.center.clone();
+    let center = e.center.clone();
     let raced_id = raced.id.clone();
     let (ok, answered) = e.rt.block_on(async move {
         let mut nonces = Vec::new();
         for _ in 0..4 {
-            let ch = c
+            let ch = center
                 .challenge(ChallengeRequest {
                     version: 1,
                     serial: serial.clone(),
@@ -717,7 +718,7 @@ fn bank_transaction_api(backend: Backend) {
         let barrier = Arc::new(tokio::sync::Barrier::new(4));
         let mut set = tokio::task::JoinSet::new();
         for (i, nonce) in nonces.into_iter().enumerate() {
-            let c = c.clone();
+            let center = center.clone();
             let barrier = barrier.clone();
             let (serial, device, key, raced) = (
                 serial.clone(),
@@ -727,14 +728,15 @@ fn bank_transaction_api(backend: Backend) {
             );
             set.spawn(async move {
                 barrier.wait().await;
-                let d = if i % 2 == 0 {
+                let decision = if i % 2 == 0 {
                     txconfirm::Decision::Approve
                 } else {
                     txconfirm::Decision::Reject
                 };
                 let req =
-                    txconfirm::answer_request(&serial, nonce, &raced, d, &key, &device).unwrap();
-                c.tx_answer(req).await
+                    txconfirm::answer_request(&serial, nonce, &raced, decision, &key, &device)
+                        .unwrap();
+                center.tx_answer(req).await
             });
         }
         let (mut ok, mut answered) = (0, 0);
