@@ -410,7 +410,22 @@ pub struct TxInbox {
     pub center_time: u64,
 }
 
-fn tx_client<'c>(token: &Token, clock: &'c dyn Clock) -> Result<(Bound, Client<'c>), Error> {
+/// What every transaction-confirmation request starts from: the token, its
+/// center, a client and a fresh center nonce.
+struct TxCall<'c> {
+    token: Token,
+    bound: Bound,
+    client: Client<'c>,
+    nonce: protocol::Nonce,
+}
+
+fn tx_call<'c>(
+    vault: &Mutex<Vault>,
+    id: u64,
+    clock: &'c dyn Clock,
+    cancel: &AtomicBool,
+) -> Result<TxCall<'c>, Error> {
+    let token = token(vault, id)?;
     if token.provisioning != Provisioning::Active {
         return Err(Error::new(ErrorCode::S5A1).with_detail("setup not complete on this device"));
     }
@@ -419,9 +434,17 @@ fn tx_client<'c>(token: &Token, clock: &'c dyn Clock) -> Result<(Bound, Client<'
         // may have changed at the center: finish the renewal first.
         return Err(Error::new(ErrorCode::A310).with_detail("renewal not finished"));
     }
-    let b = bound(token)?;
-    let client = Client::new(&b.url, NetPhase::Transaction, clock);
-    Ok((b, client))
+    let bound = bound(&token)?;
+    let client = Client::new(&bound.url, NetPhase::Transaction, clock);
+    check_cancel(cancel)?;
+    let nonce = challenge(&client, &token.serial, Purpose::Tx)?.nonce;
+    check_cancel(cancel)?;
+    Ok(TxCall {
+        token,
+        bound,
+        client,
+        nonce,
+    })
 }
 
 /// Fetches what waits (device-signed; the list is checked against the
@@ -433,14 +456,15 @@ pub fn tx_list(
     clock: &dyn Clock,
     cancel: &AtomicBool,
 ) -> Result<TxInbox, Error> {
-    let token = token(vault, id)?;
-    let (b, client) = tx_client(&token, clock)?;
-    check_cancel(cancel)?;
-    let ch = challenge(&client, &token.serial, Purpose::Tx)?;
-    let req = txconfirm::list_request(&token.serial, ch.nonce, &b.device);
-    check_cancel(cancel)?;
+    let TxCall {
+        token,
+        bound,
+        client,
+        nonce,
+    } = tx_call(vault, id, clock, cancel)?;
+    let req = txconfirm::list_request(&token.serial, nonce, &bound.device);
     let list: txconfirm::List = client.call("/v1/tx/list", &req)?;
-    txconfirm::check_list(&req, &list, &b.key).map_err(|e| client.reply_failure(e))?;
+    txconfirm::check_list(&req, &list, &bound.key).map_err(|e| client.reply_failure(e))?;
     let has = list.enabled || list.start.is_some();
     if has && !token.tx_confirmation {
         lock(vault)?.update_token(id, |t| t.tx_confirmation = true)?;
@@ -461,21 +485,17 @@ pub fn tx_start(
     clock: &dyn Clock,
     cancel: &AtomicBool,
 ) -> Result<(), Error> {
-    let token = token(vault, id)?;
-    let (b, client) = tx_client(&token, clock)?;
-    check_cancel(cancel)?;
-    let ch = challenge(&client, &token.serial, Purpose::Tx)?;
+    let c = tx_call(vault, id, clock, cancel)?;
     let req = txconfirm::start_request(
-        &token.serial,
-        ch.nonce,
+        &c.token.serial,
+        c.nonce,
         start_id,
-        token.secret.expose(),
-        &b.device,
+        c.token.secret.expose(),
+        &c.bound.device,
     )
-    .map_err(|e| client.reply_failure(e))?;
-    check_cancel(cancel)?;
-    let reply: txconfirm::Started = client.call("/v1/tx/enable", &req)?;
-    txconfirm::check_started(&req, &reply, &b.key).map_err(|e| client.reply_failure(e))?;
+    .map_err(|e| c.client.reply_failure(e))?;
+    let reply: txconfirm::Started = c.client.call("/v1/tx/enable", &req)?;
+    txconfirm::check_started(&req, &reply, &c.bound.key).map_err(|e| c.client.reply_failure(e))?;
     lock(vault)?.update_token(id, |t| t.tx_confirmation = true)
 }
 
@@ -490,22 +510,18 @@ pub fn tx_answer(
     clock: &dyn Clock,
     cancel: &AtomicBool,
 ) -> Result<String, Error> {
-    let token = token(vault, id)?;
-    let (b, client) = tx_client(&token, clock)?;
-    check_cancel(cancel)?;
-    let ch = challenge(&client, &token.serial, Purpose::Tx)?;
+    let c = tx_call(vault, id, clock, cancel)?;
     let req = txconfirm::answer_request(
-        &token.serial,
-        ch.nonce,
+        &c.token.serial,
+        c.nonce,
         tx,
         decision,
-        token.secret.expose(),
-        &b.device,
+        c.token.secret.expose(),
+        &c.bound.device,
     )
-    .map_err(|e| client.reply_failure(e))?;
-    check_cancel(cancel)?;
-    let reply: txconfirm::Answered = client.call("/v1/tx/answer", &req)?;
-    txconfirm::check_answered(&req, &reply, &b.key).map_err(|e| client.reply_failure(e))?;
+    .map_err(|e| c.client.reply_failure(e))?;
+    let reply: txconfirm::Answered = c.client.call("/v1/tx/answer", &req)?;
+    txconfirm::check_answered(&req, &reply, &c.bound.key).map_err(|e| c.client.reply_failure(e))?;
     Ok(req.response)
 }
 

@@ -294,32 +294,41 @@ fn bank_answer<T: Serialize>(c: &Center, r: Result<T, BankError>) -> Response {
     }
 }
 
+/// A bank request with a body: the key's relying party and the request,
+/// checked to name the key's own service and a sensible user; or the answer.
+async fn bank_request<T: DeserializeOwned>(
+    c: &Center,
+    headers: &HeaderMap,
+    body: Result<Json<T>, JsonRejection>,
+    names: impl Fn(&T) -> (&str, &str),
+) -> Result<(RelyingParty, T), Box<Response>> {
+    let rp = authenticate(c, headers).await?;
+    let req = parse::<T>(c, body)?;
+    let (service, user) = names(&req);
+    if service != rp.service_id {
+        return Err(Box::new(wrong_service(c)));
+    }
+    if user.is_empty() || user.len() > 128 {
+        return Err(Box::new(bad(
+            c,
+            StatusCode::BAD_REQUEST,
+            "wrong-fields",
+            "user must be 1–128 bytes".into(),
+        )));
+    }
+    Ok((rp, req))
+}
+
 async fn bank_tx_start(
     State(st): State<AppState>,
     headers: HeaderMap,
     body: Result<Json<StartFor>, JsonRejection>,
 ) -> Response {
     let c = &st.center;
-    let rp = match authenticate(c, &headers).await {
-        Ok(rp) => rp,
-        Err(resp) => return *resp,
-    };
-    let req = match parse::<StartFor>(c, body) {
-        Ok(r) => r,
-        Err(resp) => return *resp,
-    };
-    if req.service != rp.service_id {
-        return wrong_service(c);
+    match bank_request(c, &headers, body, |r| (&r.service, &r.user)).await {
+        Ok((rp, req)) => bank_answer(c, c.tx_request_start(&rp, &req.user).await),
+        Err(resp) => *resp,
     }
-    if req.user.is_empty() || req.user.len() > 128 {
-        return bad(
-            c,
-            StatusCode::BAD_REQUEST,
-            "wrong-fields",
-            "user must be 1–128 bytes".into(),
-        );
-    }
-    bank_answer(c, c.tx_request_start(&rp, &req.user).await)
 }
 
 async fn bank_tx_post(
@@ -328,26 +337,10 @@ async fn bank_tx_post(
     body: Result<Json<NewTransaction>, JsonRejection>,
 ) -> Response {
     let c = &st.center;
-    let rp = match authenticate(c, &headers).await {
-        Ok(rp) => rp,
-        Err(resp) => return *resp,
-    };
-    let req = match parse::<NewTransaction>(c, body) {
-        Ok(r) => r,
-        Err(resp) => return *resp,
-    };
-    if req.service != rp.service_id {
-        return wrong_service(c);
+    match bank_request(c, &headers, body, |r| (&r.service, &r.user)).await {
+        Ok((rp, req)) => bank_answer(c, c.tx_post(&rp, &req).await),
+        Err(resp) => *resp,
     }
-    if req.user.is_empty() || req.user.len() > 128 {
-        return bad(
-            c,
-            StatusCode::BAD_REQUEST,
-            "wrong-fields",
-            "user must be 1–128 bytes".into(),
-        );
-    }
-    bank_answer(c, c.tx_post(&rp, &req).await)
 }
 
 async fn bank_tx_status(

@@ -1014,6 +1014,18 @@ pub(crate) struct TokenRow {
 }
 
 impl TokenRow {
+    /// Service, user and serial, as the audit log names them.
+    pub(crate) fn who<'a>(
+        &'a self,
+        serial: &'a str,
+    ) -> (Option<&'a str>, Option<&'a str>, Option<&'a str>) {
+        (
+            Some(self.service_id.as_str()),
+            Some(self.user_id.as_str()),
+            Some(serial),
+        )
+    }
+
     /// Reads the columns `service_id, user_id, state, key_enc, algorithm,
     /// digits, period, device_key, expires_at, drift_steps` of a row.
     pub(crate) fn read(r: &sqlx::any::AnyRow) -> Result<Self, CenterError> {

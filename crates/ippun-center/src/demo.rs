@@ -478,6 +478,21 @@ pub async fn seed(center: &Center) -> Result<bool, CenterError> {
     Ok(true)
 }
 
+/// A demo user's hook (`demo_after_setup`), if it has one.
+async fn hook_of(center: &Center, sid: &str, uid: &str) -> Result<Option<String>, CenterError> {
+    let row =
+        sqlx::query("SELECT demo_after_setup FROM users WHERE service_id = $1 AND user_id = $2")
+            .bind(sid)
+            .bind(uid)
+            .fetch_optional(center.pool())
+            .await?;
+    Ok(row.and_then(|r| {
+        r.try_get::<Option<String>, _>("demo_after_setup")
+            .ok()
+            .flatten()
+    }))
+}
+
 /// Applies a demo user's after-setup act, if it has one.
 pub(crate) async fn after_setup(
     center: &Center,
@@ -485,17 +500,7 @@ pub(crate) async fn after_setup(
     uid: &str,
     serial: &str,
 ) -> Result<(), CenterError> {
-    let row =
-        sqlx::query("SELECT demo_after_setup FROM users WHERE service_id = $1 AND user_id = $2")
-            .bind(sid)
-            .bind(uid)
-            .fetch_optional(center.pool())
-            .await?;
-    let Some(hook) = row.and_then(|r| {
-        r.try_get::<Option<String>, _>("demo_after_setup")
-            .ok()
-            .flatten()
-    }) else {
+    let Some(hook) = hook_of(center, sid, uid).await? else {
         return Ok(());
     };
     let now = center.now();
@@ -595,18 +600,7 @@ pub(crate) async fn after_tx_enable(
     sid: &str,
     uid: &str,
 ) -> Result<(), CenterError> {
-    let row =
-        sqlx::query("SELECT demo_after_setup FROM users WHERE service_id = $1 AND user_id = $2")
-            .bind(sid)
-            .bind(uid)
-            .fetch_optional(center.pool())
-            .await?;
-    let hook = row.and_then(|r| {
-        r.try_get::<Option<String>, _>("demo_after_setup")
-            .ok()
-            .flatten()
-    });
-    if hook.as_deref() == Some("tx-demo") {
+    if hook_of(center, sid, uid).await?.as_deref() == Some("tx-demo") {
         post_samples(center, uid, SAMPLES.len()).await?;
     }
     Ok(())

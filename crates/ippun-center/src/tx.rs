@@ -461,11 +461,7 @@ impl Center {
             .await?;
         let now = self.now();
         if token.state != "active" {
-            let who = (
-                Some(token.service_id.as_str()),
-                Some(token.user_id.as_str()),
-                Some(req.serial.as_str()),
-            );
+            let who = token.who(&req.serial);
             return Err(self.refuse("tx-list", who, ErrorCode::S5A1).await?);
         }
         let enabled = self.tx_enabled(&req.serial).await?;
@@ -526,11 +522,7 @@ impl Center {
             })
             .await?;
         let now = self.now();
-        let who = (
-            Some(token.service_id.as_str()),
-            Some(token.user_id.as_str()),
-            Some(req.serial.as_str()),
-        );
+        let who = token.who(&req.serial);
         let start = sqlx::query("SELECT state FROM tx_starts WHERE id = $1 AND serial = $2")
             .bind(&req.start_id)
             .bind(&req.serial)
@@ -629,11 +621,7 @@ impl Center {
             })
             .await?;
         let now = self.now();
-        let who = (
-            Some(token.service_id.as_str()),
-            Some(token.user_id.as_str()),
-            Some(req.serial.as_str()),
-        );
+        let who = token.who(&req.serial);
         if token.state != "active" || !self.tx_enabled(&req.serial).await? {
             return Err(self.refuse("tx-answer", who, ErrorCode::S5A1).await?);
         }

@@ -122,29 +122,21 @@ impl Env {
 
     /// A user set up through the real provisioning exchange; its generator.
     fn provision(&self, user: &str) -> Totp {
-        let c = self.center.clone();
-        let user = user.to_owned();
-        self.rt.block_on(async move {
-            let pw = admin::add_user(&c, SERVICE, &user, None, None, "test")
-                .await
-                .unwrap();
-            let app = AppProvision::new(SERVICE, &user, &pw, c.now()).unwrap();
-            let offer = c.provision_start(app.request().clone()).await.unwrap();
-            let acc = app.accept(offer, &c.public_key()).unwrap();
-            let confirm = Confirm {
-                version: 1,
-                session: acc.offer.session,
-                app_confirm: acc.derived.app_confirm,
-            };
-            c.confirm("provision", confirm).await.unwrap();
-            let key = SecretKey::from_bytes(acc.derived.token_key.to_vec()).unwrap();
-            Totp::new(&key, acc.offer.params)
-        })
+        let (key, _, _, params) = self.provision_full(user);
+        Totp::new(&SecretKey::from_bytes(key).unwrap(), params)
     }
 
     /// A user set up through the real provisioning exchange: its token key,
-    /// device key and serial.
-    fn provision_full(&self, user: &str) -> (Vec<u8>, ed25519_dalek::SigningKey, String) {
+    /// device key, serial and parameters.
+    fn provision_full(
+        &self,
+        user: &str,
+    ) -> (
+        Vec<u8>,
+        ed25519_dalek::SigningKey,
+        String,
+        ippun_core::OtpParams,
+    ) {
         let c = self.center.clone();
         let user = user.to_owned();
         self.rt.block_on(async move {
@@ -164,6 +156,7 @@ impl Env {
                 acc.derived.token_key.to_vec(),
                 acc.device,
                 acc.offer.serial.clone(),
+                acc.offer.params,
             )
         })
     }
@@ -574,7 +567,7 @@ fn bank_transaction_api(backend: Backend) {
     );
 
     // A real token; the start is pending until the app completes it.
-    let (token_key, device, serial) = e.provision_full("alice");
+    let (token_key, device, serial, _) = e.provision_full("alice");
     let (s, v) = bank_call("POST", &starts, key, Some(start_body.clone()));
     assert_eq!((s, v["state"].as_str()), (200, Some("pending")), "{v}");
     let start_id = v["start_id"].as_str().unwrap().to_owned();
