@@ -561,6 +561,15 @@ impl Center {
             .bind(&req.serial)
             .execute(&mut *db)
             .await?;
+        // Two starts asked for at the same instant may both be pending; one
+        // completion serves them all, so none is left to block renewal.
+        sqlx::query(
+            "UPDATE tx_starts SET state = 'done', done_at = $1 WHERE serial = $2 AND state = 'pending'",
+        )
+        .bind(to_db(now))
+        .bind(&req.serial)
+        .execute(&mut *db)
+        .await?;
         audit(
             &mut *db,
             now,
