@@ -238,11 +238,15 @@ impl IppunApp {
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.label(RichText::new(self.t("gui-demo-title")).strong());
             ui.label(self.t("gui-demo-intro"));
+            // Compact rows, so that the form below still fits the window.
+            ui.spacing_mut().interact_size.y = 20.0;
+            ui.spacing_mut().button_padding.y = 1.0;
+            ui.spacing_mut().item_spacing.y = 3.0;
             let width = ui.available_width();
-            for u in demo.users.iter().filter(|u| u.expected.is_none()).take(4) {
+            for u in demo.users.iter().filter(|u| u.expected.is_none()).take(5) {
                 let text = format!("{} / {}   {}", u.service_id, u.user_id, u.password);
                 let button = egui::Button::new(RichText::new(text).monospace())
-                    .min_size(egui::vec2(width, 28.0));
+                    .min_size(egui::vec2(width, 22.0));
                 if ui.add(button).clicked() {
                     form.service_id.clone_from(&u.service_id);
                     form.user_id.clone_from(&u.user_id);
