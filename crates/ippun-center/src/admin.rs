@@ -125,30 +125,13 @@ pub async fn set_service_open(
     open: bool,
     actor: &str,
 ) -> Result<(), CenterError> {
-    let n = sqlx::query("UPDATE services SET open = $1 WHERE id = $2")
-        .bind(i64::from(open))
-        .bind(id)
-        .execute(center.pool())
-        .await?
-        .rows_affected();
-    if n == 0 {
-        return Err(CenterError::NotFound(format!("service {id}")));
-    }
     let action = if open {
         "service-open"
     } else {
         "service-close"
     };
-    audit(
-        center.pool(),
-        center.now(),
-        actor,
-        action,
-        (Some(id), None, None),
-        "ok",
-        None,
-    )
-    .await
+    let sql = "UPDATE services SET open = $1 WHERE id = $2";
+    set_service_flag(center, id, sql, open, action, actor).await
 }
 
 /// Turns transaction confirmation on or off for a service. Apps set up from
@@ -159,8 +142,27 @@ pub async fn set_tx_confirmation(
     on: bool,
     actor: &str,
 ) -> Result<(), CenterError> {
-    let n = sqlx::query("UPDATE services SET tx_confirmation = $1 WHERE id = $2")
-        .bind(i64::from(on))
+    let action = if on {
+        "tx-confirmation-on"
+    } else {
+        "tx-confirmation-off"
+    };
+    let sql = "UPDATE services SET tx_confirmation = $1 WHERE id = $2";
+    set_service_flag(center, id, sql, on, action, actor).await
+}
+
+/// Sets one on/off column of a service with `sql` (`$1` the value, `$2` the
+/// ID) and audits it as `action`.
+async fn set_service_flag(
+    center: &Center,
+    id: &str,
+    sql: &'static str,
+    value: bool,
+    action: &str,
+    actor: &str,
+) -> Result<(), CenterError> {
+    let n = sqlx::query(sql)
+        .bind(i64::from(value))
         .bind(id)
         .execute(center.pool())
         .await?
@@ -172,11 +174,7 @@ pub async fn set_tx_confirmation(
         center.pool(),
         center.now(),
         actor,
-        if on {
-            "tx-confirmation-on"
-        } else {
-            "tx-confirmation-off"
-        },
+        action,
         (Some(id), None, None),
         "ok",
         None,

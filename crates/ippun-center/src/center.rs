@@ -940,7 +940,7 @@ impl Center {
     pub(crate) async fn token(&self, serial: &str) -> Result<Option<TokenRow>, CenterError> {
         let row = sqlx::query(
             "SELECT service_id, user_id, state, key_enc, algorithm, digits, period, device_key,
-                    expires_at, drift_steps
+                    expires_at, drift_steps, tx_enabled
              FROM tokens WHERE serial = $1",
         )
         .bind(serial)
@@ -1011,6 +1011,8 @@ pub(crate) struct TokenRow {
     pub device_key: B32,
     pub expires_at: u64,
     pub drift_steps: i64,
+    /// Transaction confirmation is in use for this token.
+    pub tx_enabled: bool,
 }
 
 impl TokenRow {
@@ -1027,7 +1029,8 @@ impl TokenRow {
     }
 
     /// Reads the columns `service_id, user_id, state, key_enc, algorithm,
-    /// digits, period, device_key, expires_at, drift_steps` of a row.
+    /// digits, period, device_key, expires_at, drift_steps, tx_enabled` of a
+    /// row.
     pub(crate) fn read(r: &sqlx::any::AnyRow) -> Result<Self, CenterError> {
         Ok(Self {
             service_id: r.try_get("service_id")?,
@@ -1042,6 +1045,7 @@ impl TokenRow {
             device_key: blob32(r, "device_key")?,
             expires_at: from_db(r.try_get("expires_at")?),
             drift_steps: r.try_get("drift_steps")?,
+            tx_enabled: r.try_get::<i64, _>("tx_enabled")? != 0,
         })
     }
 }

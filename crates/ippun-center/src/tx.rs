@@ -154,29 +154,17 @@ macro_rules! tx_columns {
 }
 
 impl Center {
-    /// The user's active token and whether confirmation is in use on it.
+    /// The user's active token (serial), whether confirmation is in use on
+    /// it, and whether the user is suspended.
     async fn active_token_of(
         &self,
         sid: &str,
         uid: &str,
     ) -> Result<Option<(String, bool, bool)>, CenterError> {
-        let row = sqlx::query(
-            "SELECT t.serial, t.tx_enabled, u.suspended FROM tokens t
-             JOIN users u ON u.service_id = t.service_id AND u.user_id = t.user_id
-             WHERE t.service_id = $1 AND t.user_id = $2 AND t.state = 'active'",
-        )
-        .bind(sid)
-        .bind(uid)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| -> Result<_, CenterError> {
-            Ok((
-                r.try_get("serial")?,
-                r.try_get::<i64, _>("tx_enabled")? != 0,
-                r.try_get::<i64, _>("suspended")? != 0,
-            ))
-        })
-        .transpose()
+        Ok(self
+            .subject(sid, uid)
+            .await?
+            .and_then(|s| s.token.map(|t| (t.serial, t.row.tx_enabled, s.suspended))))
     }
 
     /// The bank starts transaction confirmation for a user. Asking again
@@ -441,17 +429,6 @@ impl Center {
         Ok(waiting.map(|_| ErrorCode::S3D4))
     }
 
-    async fn tx_enabled(&self, serial: &str) -> Result<bool, CenterError> {
-        let r = sqlx::query("SELECT tx_enabled FROM tokens WHERE serial = $1")
-            .bind(serial)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match r {
-            Some(r) => r.try_get::<i64, _>("tx_enabled")? != 0,
-            None => false,
-        })
-    }
-
     /// The app lists what waits for it (device-signed).
     pub async fn tx_list(&self, req: ListRequest) -> Result<List, ApiError> {
         let token = self
@@ -464,7 +441,7 @@ impl Center {
             let who = token.who(&req.serial);
             return Err(self.refuse("tx-list", who, ErrorCode::S5A1).await?);
         }
-        let enabled = self.tx_enabled(&req.serial).await?;
+        let enabled = token.tx_enabled;
         let start = sqlx::query(
             "SELECT id, requested_at FROM tx_starts WHERE serial = $1 AND state = 'pending'
              ORDER BY requested_at LIMIT 1",
@@ -631,7 +608,7 @@ impl Center {
             .await?;
         let now = self.now();
         let who = token.who(&req.serial);
-        if token.state != "active" || !self.tx_enabled(&req.serial).await? {
+        if token.state != "active" || !token.tx_enabled {
             return Err(self.refuse("tx-answer", who, ErrorCode::S5A1).await?);
         }
         let stored = match self.waiting_tx(&req, now).await? {

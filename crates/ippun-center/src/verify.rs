@@ -93,16 +93,16 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// One user's verify state, read in one query.
-struct Subject {
-    suspended: bool,
-    locked: bool,
-    token: Option<TokenState>,
+/// One user's state and active token, read in one query.
+pub(crate) struct Subject {
+    pub suspended: bool,
+    pub locked: bool,
+    pub token: Option<TokenState>,
 }
 
-struct TokenState {
-    serial: String,
-    row: crate::center::TokenRow,
+pub(crate) struct TokenState {
+    pub serial: String,
+    pub row: crate::center::TokenRow,
 }
 
 impl Center {
@@ -131,11 +131,16 @@ impl Center {
         }))
     }
 
-    async fn subject(&self, sid: &str, uid: &str) -> Result<Option<Subject>, CenterError> {
+    /// The user and their active token (`None`: no such user).
+    pub(crate) async fn subject(
+        &self,
+        sid: &str,
+        uid: &str,
+    ) -> Result<Option<Subject>, CenterError> {
         let row = sqlx::query(
             "SELECT u.suspended, u.verify_locked_at, t.serial, t.service_id, t.user_id, t.state,
                     t.key_enc, t.algorithm, t.digits, t.period, t.device_key, t.expires_at,
-                    t.drift_steps
+                    t.drift_steps, t.tx_enabled
              FROM users u
              LEFT JOIN tokens t
                ON t.service_id = u.service_id AND t.user_id = u.user_id AND t.state = 'active'
