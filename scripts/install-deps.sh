@@ -10,19 +10,8 @@
 # Safe to run again; uses sudo when not run as root.
 set -euo pipefail
 packages=(oathtool python3 postgresql)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all present (${packages[*]})"
-else
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  echo "install-deps: installed ${missing[*]}"
-fi
+source "$(dirname "$0")/apt-install.sh"
+apt_install install-deps "${packages[@]}"
 # The python3 first on PATH is the one the tests run.
 if python3 -c "import cryptography" 2>/dev/null; then
   echo "install-deps: python cryptography present"

@@ -7,16 +7,5 @@
 set -euo pipefail
 packages=(libgl1 libegl1 libgl1-mesa-dri libx11-xcb1 libxcursor1 libxrandr2 libxi6
           libxkbcommon-x11-0 xvfb xauth)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-gui-deps: all present"
-else
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  echo "install-gui-deps: installed ${missing[*]}"
-fi
+source "$(dirname "$0")/apt-install.sh"
+apt_install install-gui-deps "${packages[@]}"
