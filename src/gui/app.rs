@@ -163,6 +163,9 @@ pub struct IppunApp {
     pub(crate) status: Option<(String, std::time::Instant)>,
     /// Program start, until the first code is on screen (QA timing).
     pub(crate) timing: Option<std::time::Instant>,
+    /// Program start, until the first frame is drawn (QA timing; the
+    /// packages' smoke test waits for it).
+    first_frame: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for IppunApp {
@@ -245,10 +248,13 @@ impl IppunApp {
             renewal_answered: HashSet::new(),
             clip: Clip::new(),
             status: None,
-            timing: options
-                .started
-                .filter(|_| std::env::var_os("IPPUN_TIMING").is_some()),
+            timing: None,
+            first_frame: None,
         };
+        if std::env::var_os("IPPUN_TIMING").is_some() {
+            app.timing = options.started;
+            app.first_frame = options.started;
+        }
         match app.home.open() {
             Ok(Opened::Ready(v)) => {
                 app.vault = Some(Arc::new(Mutex::new(v)));
@@ -693,9 +699,22 @@ impl eframe::App for IppunApp {
                 });
         });
         self.dialog_ui(ui);
+        if let Some(t) = self.first_frame.take() {
+            report_timing("first frame drawn", t);
+        }
         let next = self.next_repaint();
         ui.ctx().request_repaint_after(next);
     }
+}
+
+/// QA timing (`IPPUN_TIMING`): says on stderr how long after `since`
+/// `what` happened.
+pub(crate) fn report_timing(what: &str, since: std::time::Instant) {
+    let ms = since.elapsed().as_millis();
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("ippun: {what} {ms} ms after start\n").as_bytes(),
+    );
 }
 
 /// Shows `text` in the error dialog's format (tests and diagnostics).

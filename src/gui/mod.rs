@@ -25,6 +25,11 @@ pub const FONT: &[u8] = include_bytes!("../../assets/fonts/BIZUDPGothic-Regular-
 /// Its licence.
 pub const OFL_TEXT: &str = include_str!("../../assets/fonts/OFL.txt");
 
+/// The application icon (the 128-pixel rendering of `assets/icons/ippun.svg`),
+/// given to the window manager for the title bar and task switcher.
+pub const ICON_PNG: &[u8] =
+    include_bytes!("../../assets/icons/hicolor/128x128/apps/jp.ippun.ippun.png");
+
 /// Default window size, in points.
 pub const WINDOW_SIZE: [f32; 2] = [440.0, 680.0];
 
@@ -108,9 +113,15 @@ pub fn run(options: Options) -> Result<(), String> {
         .or_else(|| saved_lang(options.home.dir()))
         .unwrap_or_else(Lang::detect)
         .text("gui-window-title");
+    let mut viewport = egui::ViewportBuilder::default();
+    // The icon is ours and known to decode (a unit test says so); a window
+    // without it still works.
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
+        viewport = viewport.with_icon(icon);
+    }
     let native = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
-        viewport: egui::ViewportBuilder::default()
+        viewport: viewport
             .with_inner_size(WINDOW_SIZE)
             .with_min_inner_size([360.0, 480.0])
             .with_title(title)
@@ -126,4 +137,14 @@ pub fn run(options: Options) -> Result<(), String> {
         }),
     )
     .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_window_icon_decodes() {
+        let icon = eframe::icon_data::from_png_bytes(super::ICON_PNG);
+        let icon = icon.map_err(|e| e.to_string());
+        assert_eq!(icon.map(|i| (i.width, i.height)), Ok((128, 128)));
+    }
 }

@@ -398,11 +398,7 @@ impl IppunApp {
         };
         let plain = now.code.to_string();
         if let Some(t) = self.timing.take() {
-            let ms = t.elapsed().as_millis().to_string();
-            let _ = std::io::Write::write_all(
-                &mut std::io::stderr(),
-                format!("ippun: first code on screen {ms} ms after start\n").as_bytes(),
-            );
+            super::app::report_timing("first code on screen", t);
         }
         ui.vertical_centered(|ui| {
             let r = ui.label(
