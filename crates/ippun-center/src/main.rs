@@ -40,20 +40,20 @@ enum Cmd {
         #[command(flatten)]
         db: DbArgs,
         /// Address to listen on, e.g. 0.0.0.0:8443.
-        #[arg(long)]
+        #[arg(long, env = "IPPUN_CENTER_LISTEN")]
         listen: String,
         /// TLS certificate chain (PEM). Without TLS the center must sit
         /// behind a TLS proxy; apps speak plain HTTP only to loopback.
-        #[arg(long, requires = "tls_key")]
+        #[arg(long, env = "IPPUN_CENTER_TLS_CERT", requires = "tls_key")]
         tls_cert: Option<PathBuf>,
         /// TLS private key (PEM).
-        #[arg(long, requires = "tls_cert")]
+        #[arg(long, env = "IPPUN_CENTER_TLS_KEY", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
         /// Largest device-clock skew accepted at setup, in seconds.
-        #[arg(long, default_value_t = 300)]
+        #[arg(long, env = "IPPUN_CENTER_MAX_SKEW", default_value_t = 300)]
         max_skew: u64,
         /// Correction search bound either side, in seconds.
-        #[arg(long, default_value_t = 86_400)]
+        #[arg(long, env = "IPPUN_CENTER_CORRECTION_BOUND", default_value_t = 86_400)]
         correction_bound: u64,
     },
     /// Run the demo center: seeded services and users, optional fault.
