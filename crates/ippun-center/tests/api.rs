@@ -1,10 +1,14 @@
 //! Bad requests get clear 4xx answers and write nothing (on SQLite and on
-//! PostgreSQL); the demo lists come out of the binary as JSON.
+//! PostgreSQL), also when they are made at random; the demo lists come out
+//! of the binary as JSON.
 #![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
 
 #[macro_use]
 #[path = "support/pg.rs"]
 mod pg;
+
+#[path = "../../ippun-core/tests/common/json_change.rs"]
+mod json_change;
 
 use std::sync::Arc;
 
@@ -256,6 +260,94 @@ fn replays_and_forged_signatures_are_refused(backend: Backend) {
     assert_eq!(rows(&s), before);
 }
 
+/// Requests the app and the bank send, each well formed, as templates for
+/// random changes: (path, body).
+fn request_templates(s: &Served) -> Vec<(&'static str, serde_json::Value)> {
+    fn json(m: &impl serde::Serialize) -> serde_json::Value {
+        serde_json::to_value(m).unwrap()
+    }
+    let now = s.center.now();
+    let device = protocol::new_signing_key().unwrap();
+    let app = AppProvision::new(demo::SERVICE, "demo-user", "demo-1111-2222", now).unwrap();
+    let serial = "12345678";
+    let nonce = Bytes([7; 32]);
+    let renew = AppRenew::new(serial, nonce, &device).unwrap();
+    let correct = protocol::correct_request(
+        serial,
+        nonce,
+        ["123456".into(), "654321".into()],
+        now,
+        &device,
+    );
+    let list = ippun_core::txconfirm::list_request(serial, nonce, &device);
+    vec![
+        ("/v1/provision/start", json(app.request())),
+        (
+            "/v1/provision/confirm",
+            json(&protocol::Confirm {
+                version: 1,
+                session: Bytes([9; 16]),
+                app_confirm: Bytes([1; 32]),
+            }),
+        ),
+        (
+            "/v1/challenge",
+            json(&protocol::ChallengeRequest {
+                version: 1,
+                serial: serial.into(),
+                purpose: protocol::Purpose::Renew,
+            }),
+        ),
+        ("/v1/renew/start", json(renew.request())),
+        ("/v1/correct", json(&correct)),
+        ("/v1/tx/list", json(&list)),
+        (
+            "/v1/verify",
+            serde_json::json!({"service": demo::SERVICE, "user": "demo-user", "otp": "123456"}),
+        ),
+    ]
+}
+
+/// Random changes to well-formed requests, and random bytes, at every
+/// endpoint: the center answers each in the protocol's JSON shape and never
+/// with a 5xx; whatever it refuses as malformed, unknown, replayed or
+/// unauthorised (400/401/404/409/413/415) writes nothing.
+fn random_requests_get_4xx_and_write_nothing(backend: Backend) {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+
+    let s = serve(backend);
+    let templates = request_templates(&s);
+    let body = prop_oneof![
+        3 => (0..templates.len(), json_change::change())
+            .prop_map(|(i, c)| (i, serde_json::to_vec(&json_change::apply(&templates[i].1, &c)).unwrap())),
+        1 => (0..templates.len(), prop::collection::vec(any::<u8>(), 0..300)),
+    ];
+    let mut runner = TestRunner::new(RunnerConfig {
+        cases: 160,
+        failure_persistence: None,
+        ..RunnerConfig::default()
+    });
+    let result = runner.run(&body, |(i, bytes)| {
+        let path = templates[i].0;
+        let before = rows(&s);
+        let (status, v) = post(&s.url, path, "application/json", bytes.clone());
+        let text = String::from_utf8_lossy(&bytes);
+        prop_assert!(
+            [200, 400, 401, 403, 404, 409, 413, 415].contains(&status),
+            "{path}: HTTP {status} {v} for {text}"
+        );
+        prop_assert_eq!(&v["version"], &serde_json::json!(1), "{} {}", path, v);
+        if ![200, 403].contains(&status) {
+            prop_assert_eq!(rows(&s), before, "{} wrote for HTTP {} {}", path, status, v);
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
 /// The admin command line against a database of each kind: services, users,
 /// API keys (printed once, never listed), unlock, audit.
 fn admin_cli_round_trip(backend: Backend) {
@@ -346,6 +438,7 @@ fn admin_cli_round_trip(backend: Backend) {
 on_both!(
     admin_cli_round_trip,
     bad_requests_get_4xx_and_write_nothing,
+    random_requests_get_4xx_and_write_nothing,
     replays_and_forged_signatures_are_refused,
 );
 
