@@ -237,7 +237,7 @@ def demo_center(home, db):
 
 
 def add_tokens(home, users):
-    _, info = center = demo_center(home, home / "demo.db")
+    center, info = demo_center(home, home / "demo.db")
     try:
         for u in users:
             subprocess.run([str(REL / "ippun"), "--home", str(home), "token", "add",
@@ -246,8 +246,8 @@ def add_tokens(home, users):
                            input=u["activation_password"] + "\n", text=True, check=True,
                            capture_output=True)
     finally:
-        center[0].terminate()
-        center[0].wait()
+        center.terminate()
+        center.wait()
 
 
 def start_window(home, display, wait_for):
