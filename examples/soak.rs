@@ -243,7 +243,7 @@ fn run() -> Result<(), String> {
     );
     let warm_up = opts.cycles / 10;
     let mut baseline = None;
-    let mut samples = Vec::new();
+    let mut end = None;
     let started = Instant::now();
     let mut last = (Instant::now(), 0_usize);
     for i in 0..opts.cycles {
@@ -287,7 +287,7 @@ fn run() -> Result<(), String> {
             let rate = (i + 1 - last.1) as f64 / last.0.elapsed().as_secs_f64();
             last = (Instant::now(), i + 1);
             println!("{:>7} {rss:>9} {fds:>5} {rate:>9.1}", i + 1);
-            samples.push((i + 1, rss, fds));
+            end = Some((rss, fds));
             if baseline.is_none() && i + 1 >= warm_up {
                 baseline = Some((rss, fds));
             }
@@ -295,7 +295,7 @@ fn run() -> Result<(), String> {
     }
     let elapsed = started.elapsed();
     let (base_rss, base_fds) = baseline.ok_or("no sample after the warm-up")?;
-    let &(_, end_rss, end_fds) = samples.last().ok_or("no samples")?;
+    let (end_rss, end_fds) = end.ok_or("no samples")?;
 
     // Data: every user has one active token that accepted exactly one code.
     let pool = admin_center.pool();
