@@ -29,9 +29,12 @@
 //! `{"service", "user", "payee", "account", "amount", "currency",
 //! "reference", "expires_in_secs"}` posts a transaction; `GET
 //! /v1/tx/transactions/{id}` reads it with its `state` (`pending`,
-//! `approved`, `rejected`, `expired`). 404 `unknown-user` /
-//! `unknown-transaction`, 409 `not-offered`, `not-enabled`, `suspended`,
-//! `too-many-pending`. For the app (device-signed): `/v1/tx/list`,
+//! `approved`, `rejected`, `withdrawn`, `expired`); `POST
+//! /v1/tx/transactions/{id}/withdraw` withdraws a waiting one. 400
+//! `wrong-fields` names the field (and the character, for text);
+//! 404 `unknown-user` / `unknown-transaction`, 409 `not-offered`,
+//! `not-enabled`, `suspended`, `too-many-pending`, `already-answered`,
+//! `expired`. For the app (device-signed): `/v1/tx/list`,
 //! `/v1/tx/enable`, `/v1/tx/answer`, refusals S5A1–S5E1.
 
 use std::sync::Arc;
@@ -83,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/tx/starts", post(bank_tx_start))
         .route("/v1/tx/transactions", post(bank_tx_post))
         .route("/v1/tx/transactions/{id}", get(bank_tx_status))
+        .route("/v1/tx/transactions/{id}/withdraw", post(bank_tx_withdraw))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(protocol::MAX_BODY_BYTES))
         .with_state(state)
@@ -284,6 +288,7 @@ fn bank_answer<T: Serialize>(c: &Center, r: Result<T, BankError>) -> Response {
         Err(BankError::Bad(detail)) => {
             bad(c, StatusCode::BAD_REQUEST, "wrong-fields", detail.into())
         }
+        Err(BankError::Field(e)) => bad(c, StatusCode::BAD_REQUEST, "wrong-fields", e.to_string()),
         Err(BankError::NotFound(error, detail)) => {
             bad(c, StatusCode::NOT_FOUND, error, detail.into())
         }
@@ -354,6 +359,22 @@ async fn bank_tx_status(
         Err(resp) => return *resp,
     };
     bank_answer(c, c.tx_status(&rp, &id).await)
+}
+
+async fn bank_tx_withdraw(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let c = &st.center;
+    let rp = match authenticate(c, &headers).await {
+        Ok(rp) => rp,
+        Err(resp) => return *resp,
+    };
+    bank_answer(
+        c,
+        c.tx_withdraw(Some(&rp.service_id), &id, &rp.key_id).await,
+    )
 }
 
 /// Turns a JSON extraction failure into a 4xx answer in the protocol's shape.

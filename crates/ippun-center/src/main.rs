@@ -9,8 +9,10 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use ippun_center::admin::{self, ServiceSpec};
 use ippun_center::api::{self, AppState};
+use ippun_center::tx::{BankError, TxStatus};
 use ippun_center::{Backend, Center, CenterError, Config, Fault, MasterKey, demo, net};
 use ippun_core::profile::{self, CenterProfile};
+use ippun_core::txconfirm::text::escape_for_terminal;
 use ippun_core::{Clock, SystemClock};
 
 #[derive(Debug, Parser)]
@@ -185,6 +187,9 @@ enum TxCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Withdraw a waiting transaction (the customer can no longer answer
+    /// it; the app says S5B1 if it tries).
+    Withdraw { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,6 +274,23 @@ fn main() -> ExitCode {
             })
         }
     }
+}
+
+/// One transaction on one line, every stored text escaped for the terminal.
+fn tx_line(t: &TxStatus) -> String {
+    let at = ippun_core::input::format_utc(t.tx.created_at).unwrap_or_default();
+    format!(
+        "{} {at} {:<16} {:<24} {} {:<9} {} {} → {} ({})",
+        escape_for_terminal(&t.tx.id),
+        escape_for_terminal(&t.service),
+        escape_for_terminal(&t.user),
+        escape_for_terminal(&t.serial),
+        t.state,
+        escape_for_terminal(&ippun_core::txconfirm::group_amount(&t.tx.amount)),
+        escape_for_terminal(&t.tx.currency),
+        escape_for_terminal(&t.tx.payee),
+        escape_for_terminal(&t.tx.reference)
+    )
 }
 
 fn out(text: &str) -> Result<(), CenterError> {
@@ -604,21 +626,25 @@ async fn admin_cmd(db: &DbArgs, cmd: AdminCmd) -> Result<(), CenterError> {
                 return json(&v);
             }
             for t in v {
-                let at = ippun_core::input::format_utc(t.tx.created_at).unwrap_or_default();
-                out(&format!(
-                    "{} {at} {:<16} {:<24} {} {:<8} {} {} → {} ({})",
-                    t.tx.id,
-                    t.service,
-                    t.user,
-                    t.serial,
-                    t.state,
-                    ippun_core::txconfirm::group_amount(&t.tx.amount),
-                    t.tx.currency,
-                    t.tx.payee,
-                    t.tx.reference
-                ))?;
+                out(&tx_line(&t))?;
             }
             Ok(())
+        }
+        AdminCmd::Tx(TxCmd::Withdraw { id }) => {
+            let t = c
+                .tx_withdraw(None, &id, "admin")
+                .await
+                .map_err(|e| match e {
+                    BankError::Internal(e) => e,
+                    BankError::NotFound(..) => {
+                        CenterError::NotFound(format!("transaction {}", escape_for_terminal(&id)))
+                    }
+                    BankError::Conflict(_, detail) | BankError::Bad(detail) => {
+                        CenterError::Conflict(detail.into())
+                    }
+                    BankError::Field(e) => CenterError::Conflict(e.to_string()),
+                })?;
+            out(&tx_line(&t))
         }
         AdminCmd::User(UserCmd::Unlock { service, user }) => {
             admin::unlock(c, &service, &user, "admin").await

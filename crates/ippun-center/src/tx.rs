@@ -8,9 +8,15 @@
 //!
 //! States: a start is `pending` until the app completes it (`done`); a
 //! transaction is `pending` until answered (`approved` or `rejected`, once,
-//! by one conditional `UPDATE`) or until it expires. While a start is
-//! pending, renewal answers S3D3; while a transaction is pending and not
-//! expired, S3D4.
+//! by one conditional `UPDATE`), withdrawn by the bank (`withdrawn`, by the
+//! same kind of `UPDATE`, so an answer and a withdrawal racing each other
+//! end with exactly one of them), or until it expires (its row stays
+//! `pending` and reads as `expired`). While a start is pending, renewal
+//! answers S3D3; while a transaction is pending and not expired, S3D4.
+//!
+//! Every text the bank sets passes the rule of
+//! [`ippun_core::txconfirm::text`] before anything is written; the app
+//! applies the same rule to what it is sent.
 
 use ippun_core::ErrorCode;
 use ippun_core::protocol::{Bytes, Purpose};
@@ -87,10 +93,12 @@ pub struct TxStatus {
     pub user: String,
     /// The token it was posted to.
     pub serial: String,
-    /// `pending`, `approved`, `rejected` or `expired`.
+    /// `pending`, `approved`, `rejected`, `withdrawn` or `expired`.
     pub state: String,
     /// When the app's answer was recorded.
     pub answered_at: Option<u64>,
+    /// When the bank withdrew it.
+    pub withdrawn_at: Option<u64>,
 }
 
 /// Why a bank request was not carried out.
@@ -98,6 +106,9 @@ pub struct TxStatus {
 pub enum BankError {
     /// The request is malformed (HTTP 400).
     Bad(&'static str),
+    /// A transaction field breaks the text rule (HTTP 400, naming the field
+    /// and the character).
+    Field(txc::FieldError),
     /// No such user with an active token, or no such transaction (HTTP 404).
     NotFound(&'static str, &'static str),
     /// Not possible in the current state (HTTP 409).
@@ -142,6 +153,7 @@ fn read_tx(r: &sqlx::any::AnyRow) -> Result<TxStatus, CenterError> {
         serial: r.try_get("serial")?,
         state: r.try_get("state")?,
         answered_at: r.try_get::<Option<i64>, _>("answered_at")?.map(from_db),
+        withdrawn_at: r.try_get::<Option<i64>, _>("withdrawn_at")?.map(from_db),
     })
 }
 
@@ -149,7 +161,7 @@ fn read_tx(r: &sqlx::any::AnyRow) -> Result<TxStatus, CenterError> {
 macro_rules! tx_columns {
     () => {
         "id, service_id, user_id, serial, payee, account, amount, currency, reference,
-         created_at, expires_at, state, answered_at"
+         created_at, expires_at, state, answered_at, withdrawn_at"
     };
 }
 
@@ -261,7 +273,7 @@ impl Center {
             &new.currency,
             &new.reference,
         )
-        .map_err(BankError::Bad)?;
+        .map_err(BankError::Field)?;
         let expires_in = new.expires_in_secs.unwrap_or(DEFAULT_EXPIRES_IN_SECS);
         if !EXPIRES_IN_RANGE.contains(&expires_in) {
             return Err(BankError::Bad("expires_in_secs must be 60–86400"));
@@ -349,7 +361,85 @@ impl Center {
             serial,
             state: "pending".into(),
             answered_at: None,
+            withdrawn_at: None,
         })
+    }
+
+    /// Withdraws a waiting transaction: the bank no longer wants it
+    /// confirmed. Of the relying party's service only when `service` is
+    /// given (the bank API); any (the admin console) otherwise. Withdrawing
+    /// again answers the withdrawn transaction; an answered or expired one
+    /// cannot be withdrawn. One conditional `UPDATE`, so an answer racing
+    /// the withdrawal either lands before it (the withdrawal is refused) or
+    /// is refused itself (S5B1).
+    pub async fn tx_withdraw(
+        &self,
+        service: Option<&str>,
+        id: &str,
+        actor: &str,
+    ) -> Result<TxStatus, BankError> {
+        let now = self.now();
+        let turn = self.write_turn().await?;
+        let mut db = self.pool.begin().await?;
+        let n = sqlx::query(
+            "UPDATE transactions SET state = 'withdrawn', withdrawn_at = $1
+             WHERE id = $2 AND ($3 = '' OR service_id = $4)
+               AND state = 'pending' AND expires_at > $5",
+        )
+        .bind(to_db(now))
+        .bind(id)
+        .bind(service.unwrap_or(""))
+        .bind(service.unwrap_or(""))
+        .bind(to_db(now))
+        .execute(&mut *db)
+        .await?
+        .rows_affected();
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            tx_columns!(),
+            " FROM transactions WHERE id = $1 AND ($2 = '' OR service_id = $3)"
+        ))
+        .bind(id)
+        .bind(service.unwrap_or(""))
+        .bind(service.unwrap_or(""))
+        .fetch_optional(&mut *db)
+        .await?;
+        let Some(row) = row else {
+            return Err(BankError::NotFound(
+                "unknown-transaction",
+                "no such transaction for this service",
+            ));
+        };
+        let st = self.status_of(&row)?;
+        if n == 1 {
+            audit(
+                &mut *db,
+                now,
+                actor,
+                "tx-withdraw",
+                (Some(&st.service), Some(&st.user), Some(&st.serial)),
+                "withdrawn",
+                Some(&st.tx.id),
+            )
+            .await?;
+            db.commit().await?;
+            drop(turn);
+            tracing::info!(tx = st.tx.id, "transaction withdrawn");
+            return Ok(st);
+        }
+        drop(db);
+        drop(turn);
+        match st.state.as_str() {
+            "withdrawn" => Ok(st),
+            "expired" => Err(BankError::Conflict(
+                "expired",
+                "the transaction has expired; it can no longer be answered",
+            )),
+            _ => Err(BankError::Conflict(
+                "already-answered",
+                "the customer has already answered the transaction",
+            )),
+        }
     }
 
     /// A transaction of the relying party's service, with its outcome.
@@ -500,6 +590,11 @@ impl Center {
             .await?;
         let now = self.now();
         let who = token.who(&req.serial);
+        // Refusals in the order docs/center.md gives: the token, then the
+        // start, then the answer.
+        if token.state != "active" {
+            return Err(self.refuse("tx-enable", who, ErrorCode::S5A1).await?);
+        }
         let start = sqlx::query("SELECT state FROM tx_starts WHERE id = $1 AND serial = $2")
             .bind(&req.start_id)
             .bind(&req.serial)
@@ -510,9 +605,6 @@ impl Center {
         };
         if start.try_get::<String, _>("state")? != "pending" {
             return Err(self.refuse("tx-enable", who, ErrorCode::S5D1).await?);
-        }
-        if token.state != "active" {
-            return Err(self.refuse("tx-enable", who, ErrorCode::S5A1).await?);
         }
         let key = self.token_key(&req.serial, &token)?;
         let question = txc::start_question(&req.serial, &req.start_id);
@@ -582,7 +674,8 @@ impl Center {
             return Ok(Err(ErrorCode::S5B1));
         };
         let st = read_tx(&row)?;
-        Ok(if st.serial != req.serial {
+        // A withdrawn transaction is gone for the app, as an unknown one.
+        Ok(if st.serial != req.serial || st.state == "withdrawn" {
             Err(ErrorCode::S5B1)
         } else if st.state != "pending" {
             Err(ErrorCode::S5D1)
@@ -651,9 +744,15 @@ impl Center {
         .await?
         .rows_affected();
         if n != 1 {
+            // Answered, withdrawn or expired meanwhile: say which.
             drop(db);
             drop(turn);
-            return Err(self.refuse("tx-answer", who, ErrorCode::S5D1).await?);
+            let code = self
+                .waiting_tx(&req, now)
+                .await?
+                .err()
+                .unwrap_or(ErrorCode::S5D1);
+            return Err(self.refuse("tx-answer", who, code).await?);
         }
         audit(
             &mut *db,

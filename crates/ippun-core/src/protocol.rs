@@ -89,6 +89,9 @@ pub enum ProtocolError {
     /// The operating system's random source failed.
     #[error("no randomness available")]
     Random,
+    /// A transaction breaks the text rule ([`crate::txconfirm::text`]).
+    #[error("transaction cannot be shown: {0}")]
+    Transaction(crate::txconfirm::FieldError),
 }
 
 /// Fixed-size bytes, written as lowercase hex on the wire.
