@@ -165,6 +165,26 @@ fn steps(inbox: &TxInbox) -> Vec<Step> {
     };
     let listed = inbox.clone();
     let first_tx = Box::new(inbox.transactions[0].clone());
+    // The longest payee and account the rule allows, as Japanese banks
+    // write them; then a look-alike alphabet and a script the fonts lack.
+    let made = |payee: &str, account: &str, reference: &str| {
+        Box::new(ippun_core::txconfirm::Transaction {
+            id: "tx_0123456789abcdef01234567".into(),
+            payee: payee.into(),
+            account: account.into(),
+            amount: "1234567".into(),
+            currency: "JPY".into(),
+            reference: reference.into(),
+            created_at: inbox.center_time,
+            expires_at: inbox.center_time + 600,
+        })
+    };
+    let long_tx = made(
+        "カ）ヤマダショウジ　株式会社山田商事　東京都千代田区丸の内一丁目本店営業部御中ＡＢＣ１２３４５６７８９０あいう",
+        "みずほ銀行　丸の内中央支店（ﾏﾙﾉｳﾁﾁﾕｳｵｳ）普通預金　口座番号１２３４５６７　名義ﾔﾏﾀﾞ ﾀﾛｳ",
+        "１２月分　家賃（Café Müller）",
+    );
+    let warned_tx = made("Pаypal Japan", "김철수 商店 001 1234567", "Invoice 7");
     vec![
         step("lock", |_, _| {}),
         step("otp", |app, _| {
@@ -192,6 +212,20 @@ fn steps(inbox: &TxInbox) -> Vec<Step> {
             app.show(Screen::TxDetail {
                 id,
                 tx: first_tx.clone(),
+            });
+        }),
+        step("tx-detail-long", move |app, _| {
+            let id = app.token_ids()[0];
+            app.show(Screen::TxDetail {
+                id,
+                tx: long_tx.clone(),
+            });
+        }),
+        step("tx-detail-warnings", move |app, _| {
+            let id = app.token_ids()[0];
+            app.show(Screen::TxDetail {
+                id,
+                tx: warned_tx.clone(),
             });
         }),
         step("tx-approved", |app, _| {

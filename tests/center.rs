@@ -798,7 +798,7 @@ fn transaction_confirmation_end_to_end(backend: Backend) {
 
     // Three transfers wait: renewal waits for them.
     let alpha = c.tx_post("tx-alice", "Alpha", "150000", 300).unwrap().tx;
-    let bravo = c.tx_post("tx-alice", "Bravo", "2500.50", 300).unwrap().tx;
+    let bravo = c.tx_post("tx-alice", "Bravo", "2500", 300).unwrap().tx;
     let late = c.tx_post("tx-alice", "Late", "990", 60).unwrap().tx;
     assert_code(&app.run(&["token", "renew"], "", 0), "S3D4");
     let out = app.run(&["tx", "list", "--json"], "", 0);
@@ -814,7 +814,7 @@ fn transaction_confirmation_end_to_end(backend: Backend) {
         ids,
         [alpha.id.as_str(), bravo.id.as_str(), late.id.as_str()]
     );
-    assert_eq!(listed["transactions"][1]["amount"], "2500.50");
+    assert_eq!(listed["transactions"][1]["amount"], "2500");
 
     // Approve one, reject another; the bank reads the outcome.
     let out = app.run(&["tx", "approve", "Demo Bank", &alpha.id], "", 0);
@@ -986,7 +986,56 @@ fn transaction_confirmation_end_to_end(backend: Backend) {
     assert_eq!(c.tx_state(&e_tx.id), "approved");
 }
 
+/// The reported payee is refused by the bank API; a center that skipped
+/// the check and signed it anyway gets its whole list refused by the app
+/// (A503), so the text never reaches the customer's screen.
+fn a_signed_list_with_hidden_text_never_reaches_the_customer(backend: Backend) {
+    use ippun_core::txconfirm::Field;
+
+    let c = TestCenter::new(backend);
+    let url = c.http_url();
+    let app = App::new(&c);
+    c.add_user("tx-dora", "dora-pass-1");
+    assert_ok(&app.add(&url, demo::SERVICE, "tx-dora", "dora-pass-1", 0));
+    c.tx_start("tx-dora").unwrap();
+    assert_ok(&app.run(&["tx", "start"], "", 0));
+    let reported = "Yamada \u{202e}evil\u{202c} Taro\u{200b}";
+    assert!(matches!(
+        c.tx_post("tx-dora", reported, "1", 300),
+        Err(BankError::Field(e)) if e.field() == Field::Payee
+    ));
+    let t = c.tx_post("tx-dora", "Yamada Taro", "1", 300).unwrap().tx;
+    let out = app.run(&["tx", "list", "--json"], "", 0);
+    assert_ok(&out);
+    assert!(stdout(&out).contains("Yamada Taro"));
+
+    // Doctored at the center: the center signs what its table holds.
+    c.rt.block_on(
+        sqlx::query("UPDATE transactions SET payee = $1 WHERE id = $2")
+            .bind(reported)
+            .bind(&t.id)
+            .execute(c.center().pool()),
+    )
+    .unwrap();
+    let out = app.run(&["tx", "list", "--json"], "", 0);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(r#""code":"A503""#),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stdout(&out).contains("evil"));
+    for args in [&["tx", "list"][..], &["tx", "approve", "Demo Bank", &t.id]] {
+        let out = app.run(args, "", 0);
+        assert_code(&out, "A503");
+        assert!(!stdout(&out).contains("evil"), "{args:?}: {}", stdout(&out));
+        assert!(!stderr(&out).contains('\u{202e}'), "{}", stderr(&out));
+    }
+    assert_eq!(c.tx_state(&t.id), "pending", "nothing was answered");
+}
+
 on_both!(
+    a_signed_list_with_hidden_text_never_reaches_the_customer,
     transaction_confirmation_end_to_end,
     setup_codes_verify_correct_and_renew_end_to_end,
     every_demo_user_yields_its_code,

@@ -758,3 +758,136 @@ fn the_transaction_tab_starts_confirmation_and_approves_and_rejects() {
     assert!(g.has("Transaction confirmation is not in use for this token."));
     assert!(!g.has_text("Review the transfer"));
 }
+
+/// What the window shows of a transaction is its signed text: every field
+/// is one label whose accessible text is exactly the field the center
+/// signed, long Japanese text included; look-alike alphabets are flagged;
+/// text the fonts cannot draw is not shown as if readable and cannot be
+/// approved; a list the center signed over hidden characters is refused
+/// whole (A503).
+#[test]
+fn a_transaction_on_screen_is_exactly_its_signed_text() {
+    use ippun_center::tx::NewTransaction;
+    use ippun_core::txconfirm::Transaction;
+
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    g.setup_ok("DEMO-BANK", "tx-user", "demo-tx-0001");
+    g.click("Confirm");
+    g.wait("list", |a| !a.busy());
+    g.click("Start transaction confirmation");
+    g.wait("start and list", |a| {
+        !a.busy() && matches!(a.screen(), Screen::Tx { inbox: Some(_), .. })
+    });
+    let post = |g: &Gui, payee: &str, account: &str, reference: &str| -> Transaction {
+        let d = g.app().demo_center().unwrap();
+        let rp = RelyingParty {
+            key_id: "test".into(),
+            service_id: "DEMO-BANK".into(),
+        };
+        let new = NewTransaction {
+            service: "DEMO-BANK".into(),
+            user: "tx-user".into(),
+            payee: payee.into(),
+            account: account.into(),
+            amount: "1234567".into(),
+            currency: "JPY".into(),
+            reference: reference.into(),
+            expires_in_secs: Some(600),
+        };
+        d.block_on(d.handle.tx_post(&rp, &new)).unwrap().unwrap().tx
+    };
+    let check_again = |g: &mut Gui| {
+        g.h.get_by_label("Check again").scroll_to_me();
+        g.settle();
+        g.click("Check again");
+        g.wait("list", |a| !a.busy());
+    };
+    // The list is longer than the window: scroll to the button first.
+    let review = |g: &mut Gui, payee: &str| {
+        let label = format!("Review the transfer to {payee} of 1,234,567 JPY");
+        g.h.get_by_label(&label).scroll_to_me();
+        g.settle();
+        g.click(&label);
+        assert!(matches!(g.app().screen(), Screen::TxDetail { .. }));
+    };
+    let long = post(
+        &g,
+        "カ）ヤマダショウジ　株式会社山田商事　東京都千代田区丸の内一丁目本店営業部御中ＡＢＣ１２３４５６７８９０あいう",
+        "みずほ銀行　丸の内中央支店（ﾏﾙﾉｳﾁﾁﾕｳｵｳ）普通預金　口座番号１２３４５６７　名義ﾔﾏﾀﾞ ﾀﾛｳ",
+        "１２月分　家賃（Café Müller）",
+    );
+    let look_alike = post(&g, "Pаypal Japan", "Demo Bank 001 7654321", "Invoice 7");
+    let undrawable = post(&g, "김철수 商店", "Demo Bank 002 1111111", "Order 8");
+    check_again(&mut g);
+
+    // Every field of the long one, exactly as signed.
+    review(&mut g, &long.payee);
+    assert!(
+        matches!(g.app().screen(), Screen::TxDetail { tx, .. } if **tx == long),
+        "the screen holds the signed transaction"
+    );
+    for (field, signed) in [
+        ("Payee", long.payee.as_str()),
+        ("Account", long.account.as_str()),
+        ("Reference", long.reference.as_str()),
+        ("Amount", "1,234,567 JPY"),
+    ] {
+        let shown: Vec<(Option<String>, Option<String>)> =
+            g.h.query_all_by_label(signed)
+                .map(|n| {
+                    let a = n.accesskit_node();
+                    assert_eq!(a.role(), Role::Label);
+                    (a.label(), a.value())
+                })
+                .collect();
+        assert_eq!(
+            shown,
+            [(Some(field.to_owned()), Some(signed.to_owned()))],
+            "one label named {field}, its text the signed text"
+        );
+    }
+    assert!(!g.has_text("can look the same"));
+    assert!(!g.has_text("cannot display"));
+    g.click("Back");
+    g.wait("list", |a| !a.busy());
+
+    // Latin with a Cyrillic letter: shown, with a warning.
+    review(&mut g, &look_alike.payee);
+    assert!(g.has(&look_alike.payee));
+    assert!(g.has(
+        "This mixes letters of different alphabets (such as Latin and Cyrillic) that can look the same. Please check it carefully."
+    ));
+    g.click("Back");
+    g.wait("list", |a| !a.busy());
+
+    // Hangul, which the window's fonts lack: not drawn as blank boxes,
+    // Approve disabled, Reject possible.
+    assert!(g.has("(contains characters this app cannot display)"));
+    review(&mut g, &undrawable.payee);
+    assert!(!g.has(&undrawable.payee));
+    assert!(g.has("(contains characters this app cannot display)"));
+    assert!(g.has_text("cannot be approved here"));
+    let approve = g.h.get_by_label("Approve");
+    assert!(approve.accesskit_node().is_disabled());
+    g.click("Reject");
+    g.wait("answer", |a| !a.busy());
+    assert!(g.has("Rejected"));
+    g.click("Next");
+    g.wait("list", |a| !a.busy());
+
+    // A center that skipped the rule signs what its table holds: the app
+    // refuses the whole list.
+    let d = g.app().demo_center().unwrap();
+    d.block_on(
+        sqlx::query("UPDATE transactions SET payee = $1 WHERE id = $2")
+            .bind("Yamada \u{202e}evil\u{202c} Taro")
+            .bind(&long.id)
+            .execute(d.handle.pool()),
+    )
+    .unwrap()
+    .unwrap();
+    check_again(&mut g);
+    assert_eq!(g.error(), Some(ErrorCode::A503));
+    assert!(!g.has_text("evil"));
+}

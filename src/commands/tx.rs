@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
 use ippun_core::input::format_utc;
+use ippun_core::txconfirm::text::mixes_look_alike_scripts;
 use ippun_core::txconfirm::{Decision, Transaction, group_amount, group_code};
 use ippun_core::{Error, ErrorCode};
 
@@ -110,6 +111,13 @@ fn write_tx(out: &mut impl Write, ctx: &Ctx<'_>, t: &Transaction) -> Result<(), 
         ("gui-tx-expires", expires.as_str()),
     ] {
         writeln!(out, "  {}: {value}", l.text(label))?;
+        if mixes_look_alike_scripts(value) {
+            writeln!(
+                out,
+                "  {}",
+                l.text_with("cli-tx-look-alike", &[("field", &l.text(label))])
+            )?;
+        }
     }
     Ok(())
 }

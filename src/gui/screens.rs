@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use super::app::{Dialog, IppunApp, LockForm, LockMode, Screen, SetupForm, View, setup_ready};
 use super::task::Job;
 use crate::flows::{self, Center, TxInbox};
+use ippun_core::txconfirm::text::mixes_look_alike_scripts;
 use ippun_core::txconfirm::{Decision, Transaction, group_amount, group_code};
 
 const CODE_SIZE: f32 = 52.0;
@@ -47,6 +48,13 @@ fn big_button(ui: &mut egui::Ui, text: String, enabled: bool) -> egui::Response 
         enabled,
         egui::Button::new(RichText::new(text).size(17.0)).min_size(egui::vec2(200.0, 36.0)),
     )
+}
+
+/// Whether the window's fonts draw every character of `s`: a transaction
+/// field with a character they lack would show a blank box instead of a
+/// character that is signed, so it is not shown as if it were readable.
+pub fn drawable(ctx: &egui::Context, s: &str) -> bool {
+    ctx.fonts_mut(|f| f.has_glyphs(&egui::FontId::proportional(16.0), s))
 }
 
 fn title(ui: &mut egui::Ui, text: &str) {
@@ -1008,8 +1016,13 @@ impl IppunApp {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 ui.label(RichText::new(&amount).size(22.0).strong());
-                ui.label(RichText::new(&tx.payee).size(16.0));
-                ui.label(RichText::new(&tx.reference).weak());
+                for (text, size) in [(&tx.payee, 16.0), (&tx.reference, 14.0)] {
+                    if drawable(ui.ctx(), text) {
+                        ui.add(egui::Label::new(RichText::new(text).size(size)).wrap());
+                    } else {
+                        ui.label(RichText::new(self.t("gui-tx-unreadable-field")).weak());
+                    }
+                }
                 let r = ui.button(self.t("gui-tx-review"));
                 let a11y = self.tw(
                     "gui-tx-review-a11y",
@@ -1048,6 +1061,10 @@ impl IppunApp {
             || "?".into(),
             |s| format!("{} (UTC)", s.replace('T', " ").trim_end_matches('Z')),
         );
+        // Each signed field is shown whole, wrapped, never cut short; a field
+        // the fonts cannot draw is not shown as if it were readable, and
+        // cannot be approved.
+        let mut readable = true;
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.set_width(ui.available_width());
             for (label, value, size) in [
@@ -1058,8 +1075,22 @@ impl IppunApp {
                 ("gui-tx-expires", expires.as_str(), 15.0),
             ] {
                 let l = ui.label(RichText::new(self.t(label)).weak());
-                let r = ui.add(egui::Label::new(RichText::new(value).size(size).strong()).wrap());
+                let r = if drawable(ui.ctx(), value) {
+                    ui.add(egui::Label::new(RichText::new(value).size(size).strong()).wrap())
+                } else {
+                    readable = false;
+                    ui.label(
+                        RichText::new(self.t("gui-tx-unreadable-field"))
+                            .color(ui.visuals().warn_fg_color),
+                    )
+                };
                 r.labelled_by(l.id);
+                if mixes_look_alike_scripts(value) {
+                    ui.label(
+                        RichText::new(self.t("gui-tx-look-alike"))
+                            .color(ui.visuals().warn_fg_color),
+                    );
+                }
                 ui.add_space(4.0);
             }
         });
@@ -1071,11 +1102,17 @@ impl IppunApp {
             );
             ui.add_space(8.0);
         }
+        if !readable {
+            ui.label(
+                RichText::new(self.t("gui-tx-unreadable-note")).color(ui.visuals().warn_fg_color),
+            );
+            ui.add_space(8.0);
+        }
         let mut answer = None;
         ui.horizontal(|ui| {
             if ui
                 .add_enabled(
-                    live,
+                    live && readable,
                     egui::Button::new(RichText::new(self.t("gui-tx-approve")).size(17.0).strong())
                         .min_size(egui::vec2(150.0, 40.0)),
                 )

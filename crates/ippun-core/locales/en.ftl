@@ -179,7 +179,7 @@ error-A501 = Transaction confirmation failed because of a communication problem.
 
 error-A503 = Transaction confirmation failed: the answer from the authentication center was not as expected.
     .remedy = Please try again later. Do not approve anything until the list can be shown.
-    .helpdesk = ippun extension. Unexpected HTTP status, malformed reply, bad center signature or unsupported protocol version. A bad signature can mean the connection is being tampered with.
+    .helpdesk = ippun extension. Unexpected HTTP status, malformed reply, bad center signature or unsupported protocol version. A bad signature can mean the connection is being tampered with. Also when the center's signed list holds a transaction whose text breaks the transaction-text rule (hidden or right-to-left characters, text not in NFC, …): the whole list is refused, since the center should never have accepted it; the bank checks the center (ippun-center admin tx list shows such text escaped).
 
 error-S5A1 = Transaction confirmation is not in use for this token.
     .remedy = If your bank asked you to confirm a transaction, please contact the bank.
@@ -187,7 +187,7 @@ error-S5A1 = Transaction confirmation is not in use for this token.
 
 error-S5B1 = This transaction cannot be found.
     .remedy = The bank may have withdrawn it. Please open the list again; if the transfer is still needed, start it again on the bank's web site.
-    .helpdesk = ippun extension. The transaction ID is unknown, or belongs to another user or token. Refused; nothing was recorded.
+    .helpdesk = ippun extension. The transaction ID is unknown, belongs to another user or token, or the bank withdrew the transaction (POST /v1/tx/transactions/ID/withdraw or ippun-center admin tx withdraw ID). Refused; nothing was recorded.
 
 error-S5C1 = The answer does not match the transaction held by the bank.
     .remedy = Please do not approve it. Contact your bank: the details shown may have been changed.
@@ -386,6 +386,10 @@ gui-tx-rejected-title = Rejected
 gui-tx-answered = Your answer was sent to the bank.
 gui-tx-code = Confirmation code: { $code }
 gui-tx-code-note = The bank may ask you for this code; keep it until the transfer is done.
+gui-tx-unreadable-field = (contains characters this app cannot display)
+gui-tx-unreadable-note = Some details contain characters this app cannot display, so this transaction cannot be approved here. Please reject it, or contact your bank.
+gui-tx-look-alike = This mixes letters of different alphabets (such as Latin and Cyrillic) that can look the same. Please check it carefully.
+cli-tx-look-alike = Note: { $field } mixes letters of different alphabets that can look the same. Please check it carefully.
 gui-tab-settings = Settings
 gui-busy-setup = Setting up the token with the center…
 gui-busy-renew = Renewing the token with the center…

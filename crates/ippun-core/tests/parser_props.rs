@@ -387,7 +387,7 @@ fn tx_list() -> (txconfirm::ListRequest, Value, CenterKey) {
         }),
         vec![
             tx("tx_0123456789abcdef01234567", "150000"),
-            tx("tx_89abcdef0123456789abcdef", "12.50"),
+            tx("tx_89abcdef0123456789abcdef", "1250"),
         ],
         1_800_000_010,
         &signing,
@@ -480,5 +480,68 @@ proptest! {
         changed_message_is_caught::<txconfirm::List>(&list, &changed, |l| {
             txconfirm::check_list(&req, l, &key).is_ok()
         })?;
+    }
+}
+
+/// Text made of any characters, with the ones the transaction-text rule is
+/// about mixed in often.
+fn tx_text() -> impl Strategy<Value = String> {
+    let tricky = prop::sample::select(vec![
+        '\u{202e}', '\u{200b}', '\u{200d}', '\u{2066}', '\u{fe0f}', '\u{301}', '\u{3099}',
+        '\u{20dd}', '\u{a0}', '\u{3000}', ' ', 'ア', 'か', '山', 'a', 'а', '\u{e000}', '\u{378}',
+        '\u{5d0}', '\u{2028}', '\u{ad}', '\u{3164}', '\u{2800}',
+    ]);
+    prop::collection::vec(prop_oneof![any::<char>(), tricky], 0..80)
+        .prop_map(|v| v.into_iter().collect())
+}
+
+proptest! {
+    /// Any text: refused with an error that names the field in plain ASCII
+    /// (never the offending character), or accepted only when it is short
+    /// enough, NFC, unpadded and has nothing a terminal would need escaped.
+    #[test]
+    fn transaction_text_is_refused_or_safe_to_show(s in tx_text()) {
+        use txconfirm::text::{Field, check_text, escape_for_terminal, refused_class};
+        match check_text(Field::Reference, &s) {
+            Err(e) => {
+                let said = e.to_string();
+                prop_assert!(said.is_ascii(), "{}", said);
+                prop_assert!(said.starts_with("reference: "), "{}", said);
+                prop_assert_eq!(e.field(), Field::Reference);
+            }
+            Ok(()) => {
+                prop_assert!((1..=txconfirm::MAX_TEXT_CHARS).contains(&s.chars().count()));
+                prop_assert!(s.chars().all(|c| refused_class(c).is_none()));
+                prop_assert!(!s.starts_with(' ') && !s.ends_with(' '));
+                prop_assert_eq!(escape_for_terminal(&s).replace("\\\\", "\\"), s.clone());
+                let nfc: String =
+                    icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(&s).into();
+                prop_assert_eq!(nfc, s);
+            }
+        }
+    }
+
+    /// A transaction whose field breaks the rule is refused by the app's
+    /// check of a signed list, whatever the signature says; one that keeps
+    /// it is accepted.
+    #[test]
+    fn a_signed_list_is_accepted_only_with_text_the_rule_allows(s in tx_text()) {
+        let signing = protocol::signing_key(&[11; 32]).unwrap();
+        let device = protocol::signing_key(&[12; 32]).unwrap();
+        let req = txconfirm::list_request("31738298", Bytes([8; 32]), &device);
+        let tx = Transaction {
+            id: "tx_0123456789abcdef01234567".into(),
+            payee: s.clone(),
+            account: "一分銀行 本店 普通 1234567".into(),
+            amount: "150000".into(),
+            currency: "JPY".into(),
+            reference: "家賃 11月分".into(),
+            created_at: 1_800_000_000,
+            expires_at: 1_800_000_300,
+        };
+        let list = txconfirm::center_list(&req, true, None, vec![tx], 1_800_000_010, &signing);
+        let accepted = txconfirm::check_list(&req, &list, &CenterKey::of(&signing)).is_ok();
+        let allowed = txconfirm::text::check_text(txconfirm::Field::Payee, &s).is_ok();
+        prop_assert_eq!(accepted, allowed);
     }
 }
