@@ -766,6 +766,7 @@ fn the_transaction_tab_starts_confirmation_and_approves_and_rejects() {
 /// approved; a list the center signed over hidden characters is refused
 /// whole (A503).
 #[test]
+#[allow(clippy::too_many_lines)] // one story, read top to bottom
 fn a_transaction_on_screen_is_exactly_its_signed_text() {
     use ippun_center::tx::NewTransaction;
     use ippun_core::txconfirm::Transaction;

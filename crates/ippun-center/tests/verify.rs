@@ -804,18 +804,18 @@ fn tx_ready(e: &Env, user: &str) -> (Vec<u8>, ed25519_dalek::SigningKey, String)
     use ippun_core::protocol::Purpose;
     use ippun_core::txconfirm;
     let (key, device, serial, _) = e.provision_full(user);
-    let c = e.center.clone();
+    let center = e.center.clone();
     let user = user.to_owned();
-    let (k, d, s) = (key.clone(), device.clone(), serial.clone());
+    let (tk, dev, ser) = (key.clone(), device.clone(), serial.clone());
     e.rt.block_on(async move {
-        admin::set_tx_confirmation(&c, SERVICE, true, "test")
+        admin::set_tx_confirmation(&center, SERVICE, true, "test")
             .await
             .unwrap();
-        let st = c.tx_request_start(&bank_rp(), &user).await.unwrap();
+        let st = center.tx_request_start(&bank_rp(), &user).await.unwrap();
         let start_id = st.start_id.unwrap();
-        let nonce = fresh_nonce(&c, &s, Purpose::Tx).await;
-        let req = txconfirm::start_request(&s, nonce, &start_id, &k, &d).unwrap();
-        c.tx_enable(req).await.unwrap();
+        let nonce = fresh_nonce(&center, &ser, Purpose::Tx).await;
+        let req = txconfirm::start_request(&ser, nonce, &start_id, &tk, &dev).unwrap();
+        center.tx_enable(req).await.unwrap();
     });
     (key, device, serial)
 }
@@ -1041,32 +1041,32 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
 
     // An answer and a withdrawal at once: exactly one of them lands.
     for round in 0..6 {
-        let t = post();
-        let c = e.center.clone();
+        let posted = post();
+        let center = e.center.clone();
         let (tk, dev, serial) = ready.clone();
         let (answer, withdrawal) = e.rt.block_on(async move {
-            let nonce = fresh_nonce(&c, &serial, Purpose::Tx).await;
+            let nonce = fresh_nonce(&center, &serial, Purpose::Tx).await;
             let req = ippun_core::txconfirm::answer_request(
                 &serial,
                 nonce,
-                &t,
+                &posted,
                 Decision::Approve,
                 &tk,
                 &dev,
             )
             .unwrap();
             let barrier = Arc::new(tokio::sync::Barrier::new(2));
-            let (c1, b1) = (c.clone(), barrier.clone());
-            let a = tokio::spawn(async move {
+            let (c1, b1) = (center.clone(), barrier.clone());
+            let answering = tokio::spawn(async move {
                 b1.wait().await;
                 c1.tx_answer(req).await
             });
-            let id = t.id.clone();
-            let w = tokio::spawn(async move {
+            let id = posted.id.clone();
+            let withdrawing = tokio::spawn(async move {
                 barrier.wait().await;
-                c.tx_withdraw(Some(SERVICE), &id, "test-bank").await
+                center.tx_withdraw(Some(SERVICE), &id, "test-bank").await
             });
-            (a.await.unwrap(), w.await.unwrap())
+            (answering.await.unwrap(), withdrawing.await.unwrap())
         });
         match (answer, withdrawal) {
             (Ok(_), Err(ippun_center::tx::BankError::Conflict("already-answered", _))) => {}
@@ -1123,12 +1123,12 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
     // transaction waiting; inside it, S3D4 until the transaction is gone.
     let waiting = post();
     let renew = |e: &Env| {
-        let c = e.center.clone();
+        let center = e.center.clone();
         let (_, dev, serial) = ready.clone();
         e.rt.block_on(async move {
-            let nonce = fresh_nonce(&c, &serial, Purpose::Renew).await;
+            let nonce = fresh_nonce(&center, &serial, Purpose::Renew).await;
             let app = AppRenew::new(&serial, nonce, &dev).unwrap();
-            match c.renew_start(app.request().clone()).await {
+            match center.renew_start(app.request().clone()).await {
                 Ok(_) => "offer".to_owned(),
                 Err(ippun_center::center::ApiError::Refused(code)) => code.as_str().to_owned(),
                 Err(other) => panic!("{other:?}"),
@@ -1192,13 +1192,13 @@ fn arbitrary_text_is_refused_or_listed_exactly(backend: Backend) {
         .run(&(field, text), |(field, value)| {
             let mut body = good_tx_body();
             body[field] = serde_json::json!(value);
-            let b = |k: &str| body[k].as_str().unwrap().to_owned();
+            let text_of = |k: &str| body[k].as_str().unwrap().to_owned();
             let local = check_fields(
-                &b("payee"),
-                &b("account"),
-                &b("amount"),
-                &b("currency"),
-                &b("reference"),
+                &text_of("payee"),
+                &text_of("account"),
+                &text_of("amount"),
+                &text_of("currency"),
+                &text_of("reference"),
             );
             let before = e.count("SELECT COUNT(*) FROM transactions");
             let (s, v) = bank_call("POST", &posts, Some(&e.key), Some(body.clone()));
@@ -1221,8 +1221,8 @@ fn arbitrary_text_is_refused_or_listed_exactly(backend: Backend) {
                     let as_sent = serde_json::to_value(shown).unwrap();
                     prop_assert_eq!(as_sent[field].as_str(), Some(value.as_str()));
                     let id = posted.id.clone();
-                    let c = e.center.clone();
-                    e.rt.block_on(async move { c.tx_withdraw(None, &id, "test").await })
+                    let center = e.center.clone();
+                    e.rt.block_on(async move { center.tx_withdraw(None, &id, "test").await })
                         .unwrap();
                     listed.set(listed.get() + 1);
                 }

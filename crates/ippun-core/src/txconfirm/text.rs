@@ -12,11 +12,11 @@
 //!
 //! - control characters (Cc), line and paragraph separators (Zl, Zp);
 //! - bidirectional controls (U+061C, U+200E/F, U+202A–E, U+2066–9) and
-//!   right-to-left letters and digits (Bidi_Class R, AL, AN): the window
+//!   right-to-left letters and digits (`Bidi_Class` R, AL, AN): the window
 //!   lays text out left to right only, so their order on screen would be
 //!   ambiguous;
 //! - invisible characters: format characters (Cf: zero-width space and
-//!   joiners, soft hyphen, …), every Default_Ignorable_Code_Point
+//!   joiners, soft hyphen, …), every `Default_Ignorable_Code_Point`
 //!   (variation selectors, Hangul fillers, tag characters, …) and the blank
 //!   Braille pattern U+2800;
 //! - unassigned code points (Cn, noncharacters included) and private-use
@@ -38,7 +38,7 @@
 //! two otherwise). A currency is three capital ASCII letters (ISO 4217).
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use icu_normalizer::ComposingNormalizerBorrowed;
 use icu_properties::props::{
@@ -92,9 +92,9 @@ impl fmt::Display for Field {
 pub enum CharClass {
     /// A control character (Cc).
     Control,
-    /// A bidirectional control (Bidi_Control).
+    /// A bidirectional control (`Bidi_Control`).
     BidiControl,
-    /// A right-to-left letter or digit (Bidi_Class R, AL or AN).
+    /// A right-to-left letter or digit (`Bidi_Class` R, AL or AN).
     RightToLeft,
     /// A format character (Cf), a default-ignorable code point, or a blank
     /// that draws nothing.
@@ -429,7 +429,8 @@ pub fn escape_for_terminal(s: &str) -> Cow<'_, str> {
         if c == '\\' {
             out.push_str("\\\\");
         } else if refused_class(c).is_some() {
-            out.push_str(&format!("\\u{{{:04x}}}", u32::from(c)));
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\u{{{:04x}}}", u32::from(c));
         } else {
             out.push(c);
         }
