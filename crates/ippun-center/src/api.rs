@@ -348,17 +348,32 @@ async fn bank_tx_post(
     }
 }
 
+/// What the bank does with one transaction it names in the path.
+#[derive(Debug, Clone, Copy)]
+enum ById {
+    Read,
+    Withdraw,
+}
+
+async fn bank_tx_by_id(st: &AppState, headers: &HeaderMap, id: &str, op: ById) -> Response {
+    let c = &st.center;
+    let rp = match authenticate(c, headers).await {
+        Ok(rp) => rp,
+        Err(resp) => return *resp,
+    };
+    let r = match op {
+        ById::Read => c.tx_status(&rp, id).await,
+        ById::Withdraw => c.tx_withdraw(Some(&rp.service_id), id, &rp.key_id).await,
+    };
+    bank_answer(c, r)
+}
+
 async fn bank_tx_status(
     State(st): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let c = &st.center;
-    let rp = match authenticate(c, &headers).await {
-        Ok(rp) => rp,
-        Err(resp) => return *resp,
-    };
-    bank_answer(c, c.tx_status(&rp, &id).await)
+    bank_tx_by_id(&st, &headers, &id, ById::Read).await
 }
 
 async fn bank_tx_withdraw(
@@ -366,15 +381,7 @@ async fn bank_tx_withdraw(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let c = &st.center;
-    let rp = match authenticate(c, &headers).await {
-        Ok(rp) => rp,
-        Err(resp) => return *resp,
-    };
-    bank_answer(
-        c,
-        c.tx_withdraw(Some(&rp.service_id), &id, &rp.key_id).await,
-    )
+    bank_tx_by_id(&st, &headers, &id, ById::Withdraw).await
 }
 
 /// Turns a JSON extraction failure into a 4xx answer in the protocol's shape.
