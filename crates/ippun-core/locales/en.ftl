@@ -147,7 +147,7 @@ error-S3D3 = Renewal is not possible while transaction confirmation is being sta
 
 error-S3D4 = Renewal is not possible while transactions are waiting for your confirmation.
     .remedy = Please approve or reject the waiting transactions first, then renew.
-    .helpdesk = The user has transactions waiting for confirmation (ippun-center admin tx list --pending). They must be answered in the app, or expire, before renewal.
+    .helpdesk = The user has transactions waiting for confirmation (ippun-center admin tx list --pending). They must be answered in the app, expire, or be withdrawn by the bank before renewal. Checked last: a suspended user (S3B5), an inactive token (S3B3), a token outside its renewal period (S3E4) or a pending start (S3D3) is answered first.
 
 error-A400 = Could not connect to the authentication center for the correction.
     .remedy = Check that this device is online, then run the correction again.
