@@ -53,7 +53,7 @@ fn big_button(ui: &mut egui::Ui, text: String, enabled: bool) -> egui::Response 
 /// Whether the window's fonts draw every character of `s`: a transaction
 /// field with a character they lack would show a blank box instead of a
 /// character that is signed, so it is not shown as if it were readable.
-pub fn drawable(ctx: &egui::Context, s: &str) -> bool {
+fn drawable(ctx: &egui::Context, s: &str) -> bool {
     ctx.fonts_mut(|f| f.has_glyphs(&egui::FontId::proportional(16.0), s))
 }
 
