@@ -701,11 +701,7 @@ fn bank_transaction_api(backend: Backend) {
     // others are told it was already answered.
     e.advance(301);
     let (_, v) = bank_call("POST", &posts, key, Some(tx_body("777", 300)));
-    let raced: txconfirm::Transaction = serde_json::from_value(serde_json::json!({
-        "id": v["id"], "payee": v["payee"], "account": v["account"], "amount": v["amount"],
-        "currency": v["currency"], "reference": v["reference"],
-        "created_at": v["created_at"], "expires_at": v["expires_at"]}))
-    .unwrap();
+    let raced = tx_of(&v);
     let center = e.center.clone();
     let raced_id = raced.id.clone();
     let (ok, answered) = e.rt.block_on(async move {
@@ -862,6 +858,7 @@ fn app_answer(
     })
 }
 
+/// The transaction in a bank API answer, as the app receives it.
 fn tx_of(v: &serde_json::Value) -> ippun_core::txconfirm::Transaction {
     serde_json::from_value(serde_json::json!({
         "id": v["id"], "payee": v["payee"], "account": v["account"], "amount": v["amount"],
