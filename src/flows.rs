@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use ippun_core::protocol::{
     self, AppProvision, AppRenew, Bytes, CenterKey, Challenge, ChallengeRequest, Confirm,
-    Confirmed, Corrected, ProvisionOffer, Purpose, RenewOffer,
+    Confirmed, Corrected, ProvisionOffer, Purpose, RenewOffer, paths,
 };
 use ippun_core::token::{PendingConfirm, PendingRenewal, Provisioning, SecretBytes};
 use ippun_core::{
@@ -40,17 +40,7 @@ pub fn check_setup_fields(service_id: &str, user_id: &str, password: &str) -> Re
     Ok(())
 }
 
-/// 1–32 characters: ASCII letters, digits, `-`, `_`, `.`.
-pub fn service_id_ok(s: &str) -> bool {
-    (1..=32).contains(&s.len())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-}
-
-/// 1–64 characters, no spaces or control characters.
-pub fn user_id_ok(s: &str) -> bool {
-    (1..=64).contains(&s.chars().count()) && !s.chars().any(|c| c.is_control() || c.is_whitespace())
-}
+pub use ippun_core::ids::{service_id_ok, user_id_ok};
 
 /// 4–64 printable ASCII characters.
 pub fn password_ok(s: &str) -> bool {
@@ -121,7 +111,7 @@ pub fn resume_setup(
     };
     if let Some(p) = p {
         let client = Client::new(&center.url, NetPhase::Setup, clock);
-        if confirm(&client, "/v1/provision/confirm", &p)? {
+        if confirm(&client, paths::PROVISION_CONFIRM, &p)? {
             lock(vault)?.update_token(id, |t| {
                 t.provisioning = Provisioning::Active;
                 t.pending_confirm = None;
@@ -152,7 +142,7 @@ pub fn setup(
     let app = AppProvision::new(service_id, user_id, password, clock.unix_seconds())
         .map_err(|e| client.reply_failure(e))?;
     check_cancel(cancel)?;
-    let offer: ProvisionOffer = client.call("/v1/provision/start", app.request())?;
+    let offer: ProvisionOffer = client.call(paths::PROVISION_START, app.request())?;
     let accepted = app
         .accept(offer, &center.key)
         .map_err(|e| client.reply_failure(e))?;
@@ -182,7 +172,7 @@ pub fn setup(
         },
         clock,
     )?;
-    if !confirm(&client, "/v1/provision/confirm", &pending)? {
+    if !confirm(&client, paths::PROVISION_CONFIRM, &pending)? {
         // The session vanished between the two legs: the setup did not happen.
         lock(vault)?.delete_token(id)?;
         return Err(Error::new(ErrorCode::A003).with_detail("session unknown at confirmation"));
@@ -216,7 +206,7 @@ fn confirm(client: &Client<'_>, path: &str, p: &PendingConfirm) -> Result<bool, 
         Answer::Rejected(404, _) => Ok(false),
         Answer::Refused(code) => Err(Error::new(code)),
         Answer::Rejected(status, b) => {
-            let phase = if path.starts_with("/v1/renew") {
+            let phase = if path == paths::RENEW_CONFIRM {
                 NetPhase::Renewal
             } else {
                 NetPhase::Setup
@@ -266,7 +256,7 @@ fn token(vault: &Mutex<Vault>, id: u64) -> Result<Token, Error> {
 
 fn challenge(client: &Client<'_>, serial: &str, purpose: Purpose) -> Result<Challenge, Error> {
     client.call(
-        "/v1/challenge",
+        paths::CHALLENGE,
         &ChallengeRequest {
             version: protocol::VERSION,
             serial: serial.to_owned(),
@@ -298,7 +288,7 @@ pub fn renew(
 
     if let Some(p) = token.pending_renewal.clone() {
         check_cancel(cancel)?;
-        if confirm(&client, "/v1/renew/confirm", &p.confirm)? {
+        if confirm(&client, paths::RENEW_CONFIRM, &p.confirm)? {
             return apply_renewal(vault, id, p, client.clock_offset());
         }
         lock(vault)?.update_token(id, |t| t.pending_renewal = None)?;
@@ -309,7 +299,7 @@ pub fn renew(
     let app =
         AppRenew::new(&token.serial, ch.nonce, &b.device).map_err(|e| client.reply_failure(e))?;
     check_cancel(cancel)?;
-    let offer: RenewOffer = client.call("/v1/renew/start", app.request())?;
+    let offer: RenewOffer = client.call(paths::RENEW_START, app.request())?;
     let acc = app
         .accept(offer, &b.key)
         .map_err(|e| client.reply_failure(e))?;
@@ -326,7 +316,7 @@ pub fn renew(
     };
     // Kept before sending, so that a lost reply can be completed later.
     lock(vault)?.update_token(id, |t| t.pending_renewal = Some(pending.clone()))?;
-    if !confirm(&client, "/v1/renew/confirm", &pending.confirm)? {
+    if !confirm(&client, paths::RENEW_CONFIRM, &pending.confirm)? {
         lock(vault)?.update_token(id, |t| t.pending_renewal = None)?;
         return Err(Error::new(ErrorCode::A303).with_detail("session unknown at confirmation"));
     }
@@ -382,7 +372,7 @@ pub fn correct(
     ];
     let req = protocol::correct_request(&token.serial, ch.nonce, otps, now, &b.device);
     check_cancel(cancel)?;
-    let reply: Corrected = client.call("/v1/correct", &req)?;
+    let reply: Corrected = client.call(paths::CORRECT, &req)?;
     protocol::check_corrected(&req, &reply, &b.key).map_err(|e| client.reply_failure(e))?;
     let offset = client.clock_offset();
     lock(vault)?.update_token(id, |t| {
@@ -463,7 +453,7 @@ pub fn tx_list(
         nonce,
     } = tx_call(vault, id, clock, cancel)?;
     let req = txconfirm::list_request(&token.serial, nonce, &bound.device);
-    let list: txconfirm::List = client.call("/v1/tx/list", &req)?;
+    let list: txconfirm::List = client.call(paths::TX_LIST, &req)?;
     txconfirm::check_list(&req, &list, &bound.key).map_err(|e| client.reply_failure(e))?;
     let has = list.enabled || list.start.is_some();
     if has && !token.tx_confirmation {
@@ -494,7 +484,7 @@ pub fn tx_start(
         &c.bound.device,
     )
     .map_err(|e| c.client.reply_failure(e))?;
-    let reply: txconfirm::Started = c.client.call("/v1/tx/enable", &req)?;
+    let reply: txconfirm::Started = c.client.call(paths::TX_ENABLE, &req)?;
     txconfirm::check_started(&req, &reply, &c.bound.key).map_err(|e| c.client.reply_failure(e))?;
     lock(vault)?.update_token(id, |t| t.tx_confirmation = true)
 }
@@ -520,7 +510,7 @@ pub fn tx_answer(
         &c.bound.device,
     )
     .map_err(|e| c.client.reply_failure(e))?;
-    let reply: txconfirm::Answered = c.client.call("/v1/tx/answer", &req)?;
+    let reply: txconfirm::Answered = c.client.call(paths::TX_ANSWER, &req)?;
     txconfirm::check_answered(&req, &reply, &c.bound.key).map_err(|e| c.client.reply_failure(e))?;
     Ok(req.response)
 }

@@ -86,7 +86,7 @@ fn done(ctx: &Ctx<'_>, vault: &Mutex<Vault>, id: u64) -> Result<(), Failure> {
 
 /// `ippun token renew`.
 pub fn renew(name: Option<&str>, ctx: &Ctx<'_>, vault: Vault) -> Result<(), Failure> {
-    let (id, _) = super::tokens::find(ctx, vault.tokens(), name)?;
+    let (id, _) = super::find(ctx, vault.tokens(), name)?;
     let vault = Mutex::new(vault);
     flows::renew(&vault, id, ctx.clock, &AtomicBool::new(false))?;
     let vault = flows::lock(&vault)?;
@@ -102,7 +102,7 @@ pub fn renew(name: Option<&str>, ctx: &Ctx<'_>, vault: Vault) -> Result<(), Fail
 
 /// `ippun token correct`.
 pub fn correct(name: Option<&str>, ctx: &Ctx<'_>, vault: Vault) -> Result<(), Failure> {
-    let (id, _) = super::tokens::find(ctx, vault.tokens(), name)?;
+    let (id, _) = super::find(ctx, vault.tokens(), name)?;
     let vault = Mutex::new(vault);
     let c = flows::correct(&vault, id, ctx.clock, &AtomicBool::new(false))?;
     let msg = match c.offset_seconds.cmp(&0) {

@@ -117,3 +117,35 @@ pub fn ask(lang: Lang, prompt_id: &str, args: &[(&str, &str)]) -> Result<String,
     io::stdin().lock().read_line(&mut line)?;
     Ok(line.trim().to_owned())
 }
+
+/// The token named `name`, or the only one when no name is given.
+pub fn find(
+    ctx: &Ctx<'_>,
+    list: &ippun_core::TokenList,
+    name: Option<&str>,
+) -> Result<(u64, String), Failure> {
+    let names = || {
+        list.tokens()
+            .iter()
+            .map(|t| format!("“{}”", t.display_name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let found = match (name, list.tokens()) {
+        (_, []) => return Err(Failure::Usage(ctx.lang.text("cli-no-tokens"))),
+        (Some(n), _) => list.find(n).ok_or_else(|| {
+            Failure::Usage(
+                ctx.lang
+                    .text_with("cli-no-such-token", &[("name", n), ("names", &names())]),
+            )
+        })?,
+        (None, [only]) => only,
+        (None, _) => {
+            return Err(Failure::Usage(
+                ctx.lang
+                    .text_with("cli-which-token", &[("names", &names())]),
+            ));
+        }
+    };
+    Ok((found.id, found.display_name()))
+}

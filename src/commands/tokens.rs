@@ -3,9 +3,9 @@
 use std::io::{self, Write};
 
 use ippun_core::input::format_utc;
-use ippun_core::{ErrorCode, Token, TokenList, TokenState};
+use ippun_core::{ErrorCode, Token, TokenState};
 
-use super::{Ctx, Input};
+use super::{Ctx, Input, find};
 use crate::Failure;
 use crate::cli::{CodeArgs, TokenCommand};
 
@@ -84,34 +84,6 @@ pub fn code(args: &CodeArgs, ctx: &Ctx<'_>) -> Result<(), Failure> {
     let at = result.map_err(|e| Failure::input(&e, ctx.lang))?;
     writeln!(io::stdout().lock(), "{}", at.code)?;
     Ok(())
-}
-
-/// The token named `name`, or the only one when no name is given.
-pub fn find(ctx: &Ctx<'_>, list: &TokenList, name: Option<&str>) -> Result<(u64, String), Failure> {
-    let names = || {
-        list.tokens()
-            .iter()
-            .map(|t| format!("“{}”", t.display_name()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let found = match (name, list.tokens()) {
-        (_, []) => return Err(Failure::Usage(ctx.lang.text("cli-no-tokens"))),
-        (Some(n), _) => list.find(n).ok_or_else(|| {
-            Failure::Usage(
-                ctx.lang
-                    .text_with("cli-no-such-token", &[("name", n), ("names", &names())]),
-            )
-        })?,
-        (None, [only]) => only,
-        (None, _) => {
-            return Err(Failure::Usage(
-                ctx.lang
-                    .text_with("cli-which-token", &[("names", &names())]),
-            ));
-        }
-    };
-    Ok((found.id, found.display_name()))
 }
 
 fn state_label(state: TokenState, ctx: &Ctx<'_>) -> String {

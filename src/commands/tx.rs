@@ -21,7 +21,7 @@ pub fn run(cmd: &TxCommand, ctx: &Ctx<'_>) -> Result<(), Failure> {
         TxCommand::List { name, .. } | TxCommand::Start { name } => name.as_deref(),
         TxCommand::Approve(a) | TxCommand::Reject(a) => Some(a.name.as_str()),
     };
-    let (id, display) = super::tokens::find(ctx, vault.tokens(), name)?;
+    let (id, display) = super::find(ctx, vault.tokens(), name)?;
     let vault = Mutex::new(vault);
     let cancel = AtomicBool::new(false);
     let inbox = flows::tx_list(&vault, id, ctx.clock, &cancel)?;

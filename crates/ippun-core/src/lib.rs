@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod error;
 pub mod i18n;
+pub mod ids;
 pub mod input;
 pub mod ocra;
 pub mod otp;

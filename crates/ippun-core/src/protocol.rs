@@ -39,6 +39,66 @@ pub const VERSION: u32 = 1;
 /// Path prefix of every endpoint.
 pub const PATH_PREFIX: &str = "/v1";
 
+/// Every endpoint's path, shared by the app's client and the center's
+/// routers, so that neither spells one by hand.
+pub mod paths {
+    /// `GET`: version, center time and center key.
+    pub const HEALTH: &str = "/v1/health";
+    /// App: first leg of provisioning.
+    pub const PROVISION_START: &str = "/v1/provision/start";
+    /// App: key confirmation of provisioning.
+    pub const PROVISION_CONFIRM: &str = "/v1/provision/confirm";
+    /// App: a fresh center nonce for a signed request.
+    pub const CHALLENGE: &str = "/v1/challenge";
+    /// App: first leg of renewal.
+    pub const RENEW_START: &str = "/v1/renew/start";
+    /// App: key confirmation of renewal.
+    pub const RENEW_CONFIRM: &str = "/v1/renew/confirm";
+    /// App: correction.
+    pub const CORRECT: &str = "/v1/correct";
+    /// App: what waits for transaction confirmation.
+    pub const TX_LIST: &str = "/v1/tx/list";
+    /// App: completes a start of transaction confirmation.
+    pub const TX_ENABLE: &str = "/v1/tx/enable";
+    /// App: answers a transaction.
+    pub const TX_ANSWER: &str = "/v1/tx/answer";
+    /// Bank: verifies a code.
+    pub const VERIFY: &str = "/v1/verify";
+    /// Bank: starts transaction confirmation for a user.
+    pub const TX_STARTS: &str = "/v1/tx/starts";
+    /// Bank: posts a transaction.
+    pub const TX_TRANSACTIONS: &str = "/v1/tx/transactions";
+    /// Bank: reads a transaction (axum path syntax).
+    pub const TX_TRANSACTION: &str = "/v1/tx/transactions/{id}";
+    /// Bank: withdraws a waiting transaction (axum path syntax).
+    pub const TX_WITHDRAW: &str = "/v1/tx/transactions/{id}/withdraw";
+
+    /// The app's legs that commit something at the center: a reply lost
+    /// after one of them leaves the change in place.
+    pub const COMMITTING: [&str; 5] = [
+        PROVISION_CONFIRM,
+        RENEW_CONFIRM,
+        CORRECT,
+        TX_ENABLE,
+        TX_ANSWER,
+    ];
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn every_path_has_the_prefix() {
+            for p in [
+                super::HEALTH,
+                super::VERIFY,
+                super::TX_WITHDRAW,
+                super::PROVISION_START,
+            ] {
+                assert!(p.starts_with(crate::protocol::PATH_PREFIX), "{p}");
+            }
+        }
+    }
+}
+
 /// Largest request body the center reads, in bytes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
@@ -967,11 +1027,11 @@ impl<O: fmt::Debug> fmt::Debug for CenterOffer<O> {
 /// else is looked at.
 pub fn check_start(start: &ProvisionStart) -> Result<(), ProtocolError> {
     check_version(start.version)?;
-    if start.service_id.is_empty() || start.service_id.len() > 64 {
-        return Err(ProtocolError::Malformed("service_id length"));
+    if !crate::ids::service_id_ok(&start.service_id) {
+        return Err(ProtocolError::Malformed("service_id"));
     }
-    if start.user_id.is_empty() || start.user_id.len() > 128 {
-        return Err(ProtocolError::Malformed("user_id length"));
+    if !crate::ids::user_id_ok(&start.user_id) {
+        return Err(ProtocolError::Malformed("user_id"));
     }
     if start.activation_password.is_empty() || start.activation_password.len() > 128 {
         return Err(ProtocolError::Malformed("activation_password length"));
