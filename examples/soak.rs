@@ -36,6 +36,7 @@ use std::time::Instant;
 
 use ippun::flows::{self, Center as CenterRef};
 use ippun_center::admin::{self, ServiceSpec};
+use ippun_center::data::Actor;
 use ippun_center::{Center, Config, MasterKey};
 use ippun_core::protocol::CenterKey;
 use ippun_core::vault::KeyStorePolicy;
@@ -210,7 +211,7 @@ fn run() -> Result<(), String> {
             validity_days: 365,
             open: true,
         },
-        "soak",
+        Actor::Tool("soak"),
     ))
     .map_err(text)?;
     let api_key = rt
@@ -218,7 +219,7 @@ fn run() -> Result<(), String> {
             &admin_center,
             SERVICE,
             "soak",
-            "soak",
+            Actor::Tool("soak"),
         ))
         .map_err(text)?
         .to_string();
@@ -254,7 +255,7 @@ fn run() -> Result<(), String> {
             &user,
             Some(PASSWORD),
             None,
-            "soak",
+            Actor::Tool("soak"),
         ))
         .map_err(|err| format!("cycle {i}: add user: {err}"))?;
         let home_dir = tempfile::tempdir().map_err(|e| e.to_string())?;

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use ippun_center::api::{self, AppState, Running};
+use ippun_center::data::Actor;
+use ippun_center::demo::Fault;
+use ippun_center::http::Running;
 use ippun_center::tx::{BankError, NewTransaction, StartStatus, TxStatus};
-use ippun_center::{
-    Backend, Center, Config, Fault, MasterKey, RelyingParty, Verdict, admin, demo, net,
-};
+use ippun_center::{Backend, Center, Config, MasterKey, RelyingParty, Verdict, admin, demo, net};
 use ippun_core::profile::{self, CenterProfile};
 use ippun_core::{Clock, SystemClock};
 
@@ -116,11 +116,10 @@ impl TestCenter {
         let clock: Arc<dyn Clock> = self.clock.clone();
         let (center, running) = self.rt.block_on(async move {
             let center = Arc::new(
-                Center::open(&db, master, clock, Config::default())
+                demo::open(&db, master, clock, Config::default())
                     .await
                     .unwrap(),
             );
-            demo::seed(&center).await.unwrap();
             let tls = match tls {
                 Tls::None => None,
                 Tls::Trusted => {
@@ -137,13 +136,11 @@ impl TestCenter {
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
-            let running = api::serve(
+            let running = demo::serve(
                 tcp.unwrap(),
                 tls,
-                AppState {
-                    center: center.clone(),
-                    fault,
-                },
+                center.clone(),
+                demo::FaultSwitch::new(fault),
             )
             .unwrap();
             (center, running)
@@ -188,7 +185,7 @@ impl TestCenter {
                 user,
                 Some(password),
                 Some(90),
-                "test",
+                Actor::Tool("test"),
             ))
             .unwrap();
     }

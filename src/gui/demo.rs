@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use ippun_center::api::{self, AppState};
 use ippun_center::{Center, Config, MasterKey, demo};
 use ippun_core::profile::{self, CenterProfile};
 use ippun_core::protocol::CenterKey;
@@ -43,7 +42,7 @@ pub struct DemoCenter {
     /// The server's database (for tests that check codes with it).
     pub handle: Arc<Center>,
     rt: Option<tokio::runtime::Runtime>,
-    running: Option<api::Running>,
+    running: Option<ippun_center::http::Running>,
 }
 
 impl Drop for DemoCenter {
@@ -78,11 +77,10 @@ impl DemoCenter {
         let (center, running) = rt.block_on(async {
             let master = MasterKey::load_or_create(&master_path).map_err(|e| fail("key", &e))?;
             let center = Arc::new(
-                Center::open(&db, master, clock, Config::default())
+                demo::open(&db, master, clock, Config::default())
                     .await
                     .map_err(|e| fail("database", &e))?,
             );
-            demo::seed(&center).await.map_err(|e| fail("seed", &e))?;
             let tcp = match tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)))
                 .await
             {
@@ -92,15 +90,8 @@ impl DemoCenter {
                     .map_err(|e| fail("listen", &e))?,
                 Err(e) => return Err(fail("listen", &e)),
             };
-            let running = api::serve(
-                tcp,
-                None,
-                AppState {
-                    center: center.clone(),
-                    fault: None,
-                },
-            )
-            .map_err(|e| fail("serve", &e))?;
+            let running = demo::serve(tcp, None, center.clone(), demo::FaultSwitch::new(None))
+                .map_err(|e| fail("serve", &e))?;
             Ok::<_, Error>((center, running))
         })?;
         let url = running.url();

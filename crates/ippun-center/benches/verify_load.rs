@@ -21,7 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ippun_center::admin::{self, ServiceSpec};
-use ippun_center::api::{self, AppState};
+use ippun_center::data::Actor;
+use ippun_center::http;
 use ippun_center::{Backend, Center, Config, MasterKey};
 use ippun_core::otp::{OtpParams, Totp};
 use ippun_core::{Clock, SecretKey, SteppingClock};
@@ -70,7 +71,7 @@ fn start_center(
     rt: &tokio::runtime::Runtime,
     db: &str,
     keys: &[[u8; 20]],
-) -> (Arc<Center>, api::Running, String) {
+) -> (Arc<Center>, http::Running, String) {
     let clock: Arc<dyn Clock> =
         Arc::new(SteppingClock::new(Duration::from_secs(T0), Duration::ZERO));
     let tokens = keys.len();
@@ -93,7 +94,7 @@ fn start_center(
                 validity_days: 365,
                 open: true,
             },
-            "bench",
+            Actor::Tool("bench"),
         )
         .await
         .unwrap();
@@ -104,23 +105,15 @@ fn start_center(
             .map(|(u, k)| (u.as_str(), &k[..]))
             .collect();
         for chunk in batch.chunks(5000) {
-            admin::import_tokens(&c, SERVICE, chunk, "bench")
+            admin::import_tokens(&c, SERVICE, chunk, Actor::Tool("bench"))
                 .await
                 .unwrap();
         }
-        let key = admin::create_api_key(&c, SERVICE, "load", "bench")
+        let key = admin::create_api_key(&c, SERVICE, "load", Actor::Tool("bench"))
             .await
             .unwrap();
         let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = api::serve(
-            tcp,
-            None,
-            AppState {
-                center: c.clone(),
-                fault: None,
-            },
-        )
-        .unwrap();
+        let running = http::serve(tcp, None, c.clone()).unwrap();
         (c, running, key.to_string())
     })
 }

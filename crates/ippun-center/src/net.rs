@@ -1,19 +1,13 @@
-//! Serving the API on TCP or TLS, with a per-connection switch that cuts the
-//! connection before a reply is written (used by the demo's
-//! `drop-second-leg` fault).
+//! Serving on TCP or TLS: a listener whose TLS handshakes run off the
+//! accept path with a time limit, and the TLS configurations.
 
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::IncomingStream;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 
@@ -23,80 +17,30 @@ use crate::CenterError;
 pub trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
 
-/// One accepted connection: its stream and the switch that cuts it.
-pub struct Conn {
-    inner: Box<dyn Stream>,
-    cut: Arc<AtomicBool>,
-}
+/// How long a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-impl std::fmt::Debug for Conn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Conn").finish_non_exhaustive()
-    }
-}
-
-fn cut_error() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::ConnectionAborted,
-        "connection cut on purpose",
-    )
-}
-
-impl AsyncRead for Conn {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if self.cut.load(Ordering::SeqCst) {
-            return Poll::Ready(Err(cut_error()));
+/// The stream of an accepted socket: the socket itself, or TLS over it
+/// once the handshake completes (`None` if it fails or takes too long).
+pub async fn handshake(
+    sock: TcpStream,
+    peer: SocketAddr,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> Option<Box<dyn Stream>> {
+    let _ = sock.set_nodelay(true);
+    let Some(cfg) = tls else {
+        return Some(Box::new(sock));
+    };
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, TlsAcceptor::from(cfg).accept(sock)).await {
+        Ok(Ok(s)) => Some(Box::new(s)),
+        Ok(Err(e)) => {
+            tracing::info!(%peer, error = %e, "TLS handshake failed");
+            None
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Conn {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        if self.cut.load(Ordering::SeqCst) {
-            return Poll::Ready(Err(cut_error()));
+        Err(_) => {
+            tracing::info!(%peer, "TLS handshake timed out");
+            None
         }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.cut.load(Ordering::SeqCst) {
-            return Poll::Ready(Err(cut_error()));
-        }
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
-/// What a handler learns about its connection.
-#[derive(Debug, Clone)]
-pub struct ConnInfo {
-    /// The peer.
-    pub peer: SocketAddr,
-    cut: Arc<AtomicBool>,
-}
-
-impl ConnInfo {
-    /// Cuts the connection: nothing more is written to it.
-    pub fn cut(&self) {
-        self.cut.store(true, Ordering::SeqCst);
-    }
-}
-
-impl Connected<IncomingStream<'_, Listener>> for ConnInfo {
-    fn connect_info(stream: IncomingStream<'_, Listener>) -> Self {
-        stream.remote_addr().clone()
     }
 }
 
@@ -105,7 +49,7 @@ impl Connected<IncomingStream<'_, Listener>> for ConnInfo {
 #[derive(Debug)]
 pub struct Listener {
     local: SocketAddr,
-    rx: mpsc::Receiver<(Conn, ConnInfo)>,
+    rx: mpsc::Receiver<(Box<dyn Stream>, SocketAddr)>,
 }
 
 impl Listener {
@@ -113,7 +57,6 @@ impl Listener {
     pub fn new(tcp: TcpListener, tls: Option<Arc<rustls::ServerConfig>>) -> io::Result<Self> {
         let local = tcp.local_addr()?;
         let (tx, rx) = mpsc::channel(64);
-        let acceptor = tls.map(TlsAcceptor::from);
         tokio::spawn(async move {
             loop {
                 // Stop (and free the port) as soon as the server drops its end.
@@ -129,34 +72,12 @@ impl Listener {
                         continue;
                     }
                 };
-                let _ = sock.set_nodelay(true);
                 let tx = tx.clone();
-                let acceptor = acceptor.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
-                    let inner: Box<dyn Stream> = match acceptor {
-                        None => Box::new(sock),
-                        Some(a) => {
-                            match tokio::time::timeout(Duration::from_secs(10), a.accept(sock))
-                                .await
-                            {
-                                Ok(Ok(s)) => Box::new(s),
-                                Ok(Err(e)) => {
-                                    tracing::info!(%peer, error = %e, "TLS handshake failed");
-                                    return;
-                                }
-                                Err(_) => {
-                                    tracing::info!(%peer, "TLS handshake timed out");
-                                    return;
-                                }
-                            }
-                        }
-                    };
-                    let cut = Arc::new(AtomicBool::new(false));
-                    let conn = Conn {
-                        inner,
-                        cut: cut.clone(),
-                    };
-                    let _ = tx.send((conn, ConnInfo { peer, cut })).await;
+                    if let Some(stream) = handshake(sock, peer, tls).await {
+                        let _ = tx.send((stream, peer)).await;
+                    }
                 });
             }
         });
@@ -170,8 +91,8 @@ impl Listener {
 }
 
 impl axum::serve::Listener for Listener {
-    type Io = Conn;
-    type Addr = ConnInfo;
+    type Io = Box<dyn Stream>;
+    type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         match self.rx.recv().await {
@@ -181,10 +102,7 @@ impl axum::serve::Listener for Listener {
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(ConnInfo {
-            peer: self.local,
-            cut: Arc::new(AtomicBool::new(false)),
-        })
+        Ok(self.local)
     }
 }
 
@@ -221,7 +139,9 @@ pub fn tls_self_signed() -> Result<Arc<rustls::ServerConfig>, CenterError> {
     tls_config(vec![c.cert.der().clone()], key)
 }
 
-fn tls_config(
+/// A TLS server configuration (ring, safe defaults, HTTP/1.1) for a
+/// certificate chain and its key.
+pub fn tls_config(
     certs: Vec<rustls_pki_types::CertificateDer<'static>>,
     key: rustls_pki_types::PrivateKeyDer<'static>,
 ) -> Result<Arc<rustls::ServerConfig>, CenterError> {

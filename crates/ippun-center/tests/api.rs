@@ -12,7 +12,6 @@ mod json_change;
 
 use std::sync::Arc;
 
-use ippun_center::api::{self, AppState};
 use ippun_center::{Backend, Center, Config, MasterKey, demo};
 use ippun_core::SystemClock;
 use ippun_core::protocol::{self, AppProvision, AppRenew, Bytes};
@@ -35,7 +34,7 @@ fn serve(backend: Backend) -> Served {
     };
     let (center, url) = rt.block_on(async {
         let c = Arc::new(
-            Center::open(
+            demo::open(
                 &db,
                 MasterKey::generate().unwrap(),
                 Arc::new(SystemClock),
@@ -44,17 +43,8 @@ fn serve(backend: Backend) -> Served {
             .await
             .unwrap(),
         );
-        demo::seed(&c).await.unwrap();
         let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let r = api::serve(
-            tcp,
-            None,
-            AppState {
-                center: c.clone(),
-                fault: None,
-            },
-        )
-        .unwrap();
+        let r = demo::serve(tcp, None, c.clone(), demo::FaultSwitch::new(None)).unwrap();
         let url = r.url();
         std::mem::forget(r); // runs until the runtime is dropped
         (c, url)
@@ -435,9 +425,85 @@ fn admin_cli_round_trip(backend: Backend) {
     );
 }
 
+/// IDs with NUL, control, escape or invisible characters, in every place a
+/// stranger can put one (the app's setup, the bank's user field, the path of
+/// a transaction): refused by the one ID rule before any query, on both
+/// backends (PostgreSQL cannot store a NUL: once it answered 503).
+fn hostile_ids_get_4xx_and_write_nothing(backend: Backend) {
+    let s = serve(backend);
+    let now = s.center.now();
+    let before = rows(&s);
+    for (service, user) in [
+        ("DEMO\u{0}BANK", "demo-user"),
+        (demo::SERVICE, "demo\u{0}user"),
+        (demo::SERVICE, "evil\u{1b}[2J"),
+        (demo::SERVICE, "line\nbreak"),
+        (demo::SERVICE, "rtl\u{202e}user"),
+    ] {
+        let app = AppProvision::new(service, user, "demo-1111-2222", now).unwrap();
+        let body = serde_json::to_vec(app.request()).unwrap();
+        let (status, v) = post(&s.url, "/v1/provision/start", "application/json", body);
+        assert_eq!(
+            (status, v["error"].as_str()),
+            (400, Some("malformed")),
+            "{user:?} {v}"
+        );
+    }
+    // POST with a body, GET without.
+    let bank = |path: &str, body: Option<serde_json::Value>| {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        let url = format!("{}{path}", s.url);
+        let auth = format!("Bearer {}", demo::VERIFY_KEY);
+        let mut r = match body {
+            Some(b) => agent
+                .post(&url)
+                .header("Authorization", &auth)
+                .header("Content-Type", "application/json")
+                .send(b.to_string().as_bytes())
+                .unwrap(),
+            None => agent
+                .get(&url)
+                .header("Authorization", &auth)
+                .call()
+                .unwrap(),
+        };
+        let status = r.status().as_u16();
+        let v: serde_json::Value =
+            serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        (status, v)
+    };
+    for user in ["nul\u{0}", "esc\u{1b}[0m", ""] {
+        let body = serde_json::json!({"service": demo::SERVICE, "user": user});
+        let (status, v) = bank("/v1/tx/starts", Some(body));
+        assert_eq!(
+            (status, v["error"].as_str()),
+            (400, Some("wrong-fields")),
+            "{v}"
+        );
+        let body = serde_json::json!({"service": demo::SERVICE, "user": user, "otp": "123456"});
+        let (status, v) = bank("/v1/verify", Some(body));
+        assert_eq!(
+            (status, v["error"].as_str()),
+            (400, Some("wrong-fields")),
+            "{v}"
+        );
+    }
+    let (status, v) = bank("/v1/tx/transactions/tx_%00x", None);
+    assert_eq!(
+        (status, v["error"].as_str()),
+        (404, Some("unknown-transaction")),
+        "{v}"
+    );
+    assert_eq!(rows(&s), before, "nothing written");
+}
+
 on_both!(
     admin_cli_round_trip,
     bad_requests_get_4xx_and_write_nothing,
+    hostile_ids_get_4xx_and_write_nothing,
     random_requests_get_4xx_and_write_nothing,
     replays_and_forged_signatures_are_refused,
 );

@@ -13,7 +13,9 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use ippun_center::admin::{self, ServiceSpec};
-use ippun_center::api::{self, AppState, Running};
+use ippun_center::data::Actor;
+use ippun_center::data::sessions::SessionKind;
+use ippun_center::http::{self, Running};
 use ippun_center::{Backend, Center, Config, MasterKey};
 use ippun_core::otp::Totp;
 use ippun_core::protocol::{AppProvision, Confirm};
@@ -91,24 +93,16 @@ impl Env {
                         validity_days: 365,
                         open: true,
                     },
-                    "test",
+                    Actor::Tool("test"),
                 )
                 .await
                 .unwrap();
             }
-            let key = admin::create_api_key(&c, SERVICE, "web", "test")
+            let key = admin::create_api_key(&c, SERVICE, "web", Actor::Tool("test"))
                 .await
                 .unwrap();
             let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let running = api::serve(
-                tcp,
-                None,
-                AppState {
-                    center: c.clone(),
-                    fault: None,
-                },
-            )
-            .unwrap();
+            let running = http::serve(tcp, None, c.clone()).unwrap();
             (c, running, key.to_string())
         });
         let url = running.url();
@@ -153,7 +147,7 @@ impl Env {
         let c = self.center.clone();
         let user = user.to_owned();
         self.rt.block_on(async move {
-            let pw = admin::add_user(&c, SERVICE, &user, None, None, "test")
+            let pw = admin::add_user(&c, SERVICE, &user, None, None, Actor::Tool("test"))
                 .await
                 .unwrap();
             let app = AppProvision::new(SERVICE, &user, &pw, c.now()).unwrap();
@@ -164,7 +158,7 @@ impl Env {
                 session: acc.offer.session,
                 app_confirm: acc.derived.app_confirm,
             };
-            c.confirm("provision", confirm).await.unwrap();
+            c.confirm(SessionKind::Provision, confirm).await.unwrap();
             (
                 acc.derived.token_key.to_vec(),
                 acc.device,
@@ -306,16 +300,33 @@ fn every_answer(backend: Backend) {
     // Unknown users, users without a token, suspended users, expired tokens.
     let (_, v) = e.verify("nobody", &code);
     assert_eq!(reason(&v), "unknown");
-    e.rt.block_on(admin::add_user(&e.center, SERVICE, "bob", None, None, "t"))
-        .unwrap();
+    e.rt.block_on(admin::add_user(
+        &e.center,
+        SERVICE,
+        "bob",
+        None,
+        None,
+        Actor::Tool("t"),
+    ))
+    .unwrap();
     let (_, v) = e.verify("bob", &code);
     assert_eq!(reason(&v), "unknown", "a user whose setup never happened");
-    e.rt.block_on(admin::set_suspended(&e.center, SERVICE, "alice", true, "t"))
-        .unwrap();
+    e.rt.block_on(admin::set_suspended(
+        &e.center,
+        SERVICE,
+        "alice",
+        true,
+        Actor::Tool("t"),
+    ))
+    .unwrap();
     let (_, v) = e.verify("alice", &e.code(&totp, 0));
     assert_eq!(reason(&v), "suspended");
     e.rt.block_on(admin::set_suspended(
-        &e.center, SERVICE, "alice", false, "t",
+        &e.center,
+        SERVICE,
+        "alice",
+        false,
+        Actor::Tool("t"),
     ))
     .unwrap();
     let carol = e.provision("carol");
@@ -326,8 +337,13 @@ fn every_answer(backend: Backend) {
             .find(|t| t.user_id == "carol")
             .unwrap()
             .serial;
-    e.rt.block_on(admin::set_expiry(&e.center, &serial, e.now() - 1, "t"))
-        .unwrap();
+    e.rt.block_on(admin::set_expiry(
+        &e.center,
+        &serial,
+        e.now() - 1,
+        Actor::Tool("t"),
+    ))
+    .unwrap();
     let (_, v) = e.verify("carol", &e.code(&carol, 0));
     assert_eq!(reason(&v), "expired");
 
@@ -362,8 +378,13 @@ fn api_keys_and_bad_requests(backend: Backend) {
     assert_eq!(s, 401);
 
     let other =
-        e.rt.block_on(admin::create_api_key(&e.center, OTHER, "other site", "t"))
-            .unwrap();
+        e.rt.block_on(admin::create_api_key(
+            &e.center,
+            OTHER,
+            "other site",
+            Actor::Tool("t"),
+        ))
+        .unwrap();
     let (s, v) = verify_with(&e.url, Some(&other), SERVICE, "alice", &code);
     assert_eq!((s, v["error"].as_str()), (403, Some("wrong-service")));
 
@@ -396,7 +417,7 @@ fn api_keys_and_bad_requests(backend: Backend) {
     let (_, v) = e.verify("alice", &code);
     assert_eq!(reason(&v), "ok");
     let key_id = e.key.split('_').nth(1).unwrap().to_owned();
-    e.rt.block_on(admin::revoke_api_key(&e.center, &key_id, "t"))
+    e.rt.block_on(admin::revoke_api_key(&e.center, &key_id, Actor::Tool("t")))
         .unwrap();
     e.advance(60);
     let (s, v) = e.verify("alice", &e.code(&totp, 0));
@@ -425,14 +446,19 @@ fn lock_out_and_unlock(backend: Backend) {
     assert_eq!(reason(&v), "locked", "even the right code, until unlocked");
     let u = e.user("alice");
     assert!(u.verify_locked);
-    e.rt.block_on(admin::unlock(&e.center, SERVICE, "alice", "t"))
+    e.rt.block_on(admin::unlock(&e.center, SERVICE, "alice", Actor::Tool("t")))
         .unwrap();
     let (_, v) = e.verify("alice", &right);
     assert_eq!(reason(&v), "ok");
     assert!(!e.user("alice").verify_locked);
     assert!(
-        e.rt.block_on(admin::unlock(&e.center, SERVICE, "nobody", "t"))
-            .is_err()
+        e.rt.block_on(admin::unlock(
+            &e.center,
+            SERVICE,
+            "nobody",
+            Actor::Tool("t")
+        ))
+        .is_err()
     );
 }
 
@@ -563,14 +589,24 @@ fn bank_transaction_api(backend: Backend) {
     let (s, v) = bank_call("POST", &starts, None, Some(start_body.clone()));
     assert_eq!((s, v["error"].as_str()), (401, Some("no-api-key")));
     let other =
-        e.rt.block_on(admin::create_api_key(&e.center, OTHER, "other", "t"))
-            .unwrap();
+        e.rt.block_on(admin::create_api_key(
+            &e.center,
+            OTHER,
+            "other",
+            Actor::Tool("t"),
+        ))
+        .unwrap();
     let (s, v) = bank_call("POST", &starts, Some(&other), Some(start_body.clone()));
     assert_eq!((s, v["error"].as_str()), (403, Some("wrong-service")));
     let (s, v) = bank_call("POST", &starts, key, Some(start_body.clone()));
     assert_eq!((s, v["error"].as_str()), (409, Some("not-offered")));
-    e.rt.block_on(admin::set_tx_confirmation(&e.center, SERVICE, true, "t"))
-        .unwrap();
+    e.rt.block_on(admin::set_tx_confirmation(
+        &e.center,
+        SERVICE,
+        true,
+        Actor::Tool("t"),
+    ))
+    .unwrap();
     let (s, v) = bank_call("POST", &starts, key, Some(start_body.clone()));
     assert_eq!((s, v["error"].as_str()), (404, Some("unknown-user")));
     assert_eq!(
@@ -613,7 +649,7 @@ fn bank_transaction_api(backend: Backend) {
         let wrong = txconfirm::start_request(&serial2, nonce().await, &start_id, &[0; 20], &device)
             .unwrap();
         match center.tx_enable(wrong).await {
-            Err(ippun_center::center::ApiError::Refused(code)) => {
+            Err(ippun_center::ApiError::Refused(code)) => {
                 assert_eq!(code.as_str(), "S5C1");
             }
             other => panic!("{other:?}"),
@@ -745,7 +781,7 @@ fn bank_transaction_api(backend: Backend) {
         while let Some(r) = set.join_next().await {
             match r.unwrap() {
                 Ok(_) => ok += 1,
-                Err(ippun_center::center::ApiError::Refused(code)) if code.as_str() == "S5D1" => {
+                Err(ippun_center::ApiError::Refused(code)) if code.as_str() == "S5D1" => {
                     answered += 1;
                 }
                 Err(other) => panic!("{other:?}"),
@@ -761,8 +797,14 @@ fn bank_transaction_api(backend: Backend) {
     );
 
     // A suspended user gets nothing new.
-    e.rt.block_on(admin::set_suspended(&e.center, SERVICE, "alice", true, "t"))
-        .unwrap();
+    e.rt.block_on(admin::set_suspended(
+        &e.center,
+        SERVICE,
+        "alice",
+        true,
+        Actor::Tool("t"),
+    ))
+    .unwrap();
     e.advance(301);
     let (s, v) = bank_call("POST", &posts, key, Some(tx_body("1", 300)));
     assert_eq!((s, v["error"].as_str()), (409, Some("suspended")));
@@ -804,7 +846,7 @@ fn tx_ready(e: &Env, user: &str) -> (Vec<u8>, ed25519_dalek::SigningKey, String)
     let user = user.to_owned();
     let (tk, dev, ser) = (key.clone(), device.clone(), serial.clone());
     e.rt.block_on(async move {
-        admin::set_tx_confirmation(&center, SERVICE, true, "test")
+        admin::set_tx_confirmation(&center, SERVICE, true, Actor::Tool("test"))
             .await
             .unwrap();
         let st = center.tx_request_start(&bank_rp(), &user).await.unwrap();
@@ -841,7 +883,7 @@ fn app_answer(
     tx: &ippun_core::txconfirm::Transaction,
     decision: ippun_core::txconfirm::Decision,
 ) -> Result<(), String> {
-    use ippun_center::center::ApiError;
+    use ippun_center::ApiError;
     let c = e.center.clone();
     let (key, device, serial) = ready.clone();
     let tx = tx.clone();
@@ -1001,9 +1043,14 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
     let (_, v) = bank_call("GET", &format!("{posts}/{}", t1.id), key, None);
     assert_eq!(v["state"].as_str(), Some("withdrawn"));
     let other =
-        e.rt.block_on(admin::create_api_key(&e.center, OTHER, "other", "t"))
-            .unwrap()
-            .to_string();
+        e.rt.block_on(admin::create_api_key(
+            &e.center,
+            OTHER,
+            "other",
+            Actor::Tool("t"),
+        ))
+        .unwrap()
+        .to_string();
     let (s, v) = withdraw(&t1.id, Some(&other));
     assert_eq!((s, v["error"].as_str()), (404, Some("unknown-transaction")));
     let (s, _) = withdraw("tx_000000000000000000000000", key);
@@ -1061,13 +1108,15 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
             let id = posted.id.clone();
             let withdrawing = tokio::spawn(async move {
                 barrier.wait().await;
-                center.tx_withdraw(Some(SERVICE), &id, "test-bank").await
+                center
+                    .tx_withdraw(Some(SERVICE), &id, Actor::Tool("test-bank"))
+                    .await
             });
             (answering.await.unwrap(), withdrawing.await.unwrap())
         });
         match (answer, withdrawal) {
             (Ok(_), Err(ippun_center::tx::BankError::Conflict("already-answered", _))) => {}
-            (Err(ippun_center::center::ApiError::Refused(code)), Ok(st))
+            (Err(ippun_center::ApiError::Refused(code)), Ok(st))
                 if code.as_str() == "S5B1" && st.state == "withdrawn" => {}
             other => panic!("round {round}: {other:?}"),
         }
@@ -1127,7 +1176,7 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
             let app = AppRenew::new(&serial, nonce, &dev).unwrap();
             match center.renew_start(app.request().clone()).await {
                 Ok(_) => "offer".to_owned(),
-                Err(ippun_center::center::ApiError::Refused(code)) => code.as_str().to_owned(),
+                Err(ippun_center::ApiError::Refused(code)) => code.as_str().to_owned(),
                 Err(other) => panic!("{other:?}"),
             }
         })
@@ -1137,7 +1186,7 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
         &e.center,
         &ready.2,
         e.now() + 30 * 86_400,
-        "t",
+        Actor::Tool("t"),
     ))
     .unwrap();
     assert_eq!(renew(&e), "S3D4");
@@ -1219,8 +1268,10 @@ fn arbitrary_text_is_refused_or_listed_exactly(backend: Backend) {
                     prop_assert_eq!(as_sent[field].as_str(), Some(value.as_str()));
                     let id = posted.id.clone();
                     let center = e.center.clone();
-                    e.rt.block_on(async move { center.tx_withdraw(None, &id, "test").await })
-                        .unwrap();
+                    e.rt.block_on(async move {
+                        center.tx_withdraw(None, &id, Actor::Tool("test")).await
+                    })
+                    .unwrap();
                     listed.set(listed.get() + 1);
                 }
                 _ => prop_assert!(false, "status {} for {:?}: {}", s, value, v),
@@ -1403,8 +1454,8 @@ fn sqlite_locked_by_another_writer_gives_503_then_recovers() {
 #[test]
 fn one_migration_source_serves_both_backends() {
     // The same files, with only the identity phrase rewritten for SQLite.
-    let pg = ippun_center::center::migrator(Backend::Postgres);
-    let lite = ippun_center::center::migrator(Backend::Sqlite);
+    let pg = ippun_center::data::migrator(Backend::Postgres);
+    let lite = ippun_center::data::migrator(Backend::Sqlite);
     assert_eq!(pg.iter().count(), lite.iter().count());
     for (a, b) in pg.iter().zip(lite.iter()) {
         assert_eq!(a.version, b.version);
@@ -1438,15 +1489,7 @@ fn the_demo_verify_key_checks_a_demo_token() {
         );
         assert!(demo::seed(&c).await.unwrap());
         let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let r = api::serve(
-            tcp,
-            None,
-            AppState {
-                center: c.clone(),
-                fault: None,
-            },
-        )
-        .unwrap();
+        let r = http::serve(tcp, None, c.clone()).unwrap();
         (c, r)
     });
     let user = demo::users()
@@ -1468,7 +1511,10 @@ fn the_demo_verify_key_checks_a_demo_token() {
             session: acc.offer.session,
             app_confirm: acc.derived.app_confirm,
         };
-        center.confirm("provision", confirm).await.unwrap();
+        center
+            .confirm(SessionKind::Provision, confirm)
+            .await
+            .unwrap();
         Totp::new(
             &SecretKey::from_bytes(acc.derived.token_key.to_vec()).unwrap(),
             acc.offer.params,

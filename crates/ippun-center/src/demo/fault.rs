@@ -1,11 +1,23 @@
-//! Faults the demo center can be started with, one per A-code suffix, so
-//! that help desks and tests can reproduce every communication error.
+//! Faults the demo center can show, one per A-code suffix, so that help
+//! desks and tests can reproduce every communication error; switchable
+//! while the demo runs. The router layer here acts on the app's routes only
+//! (the bank's never see a fault); `refuse` and `bad-tls` act in the
+//! demo's [listener](super::listener).
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ippun_core::protocol::{self, paths};
 use ippun_core::{CommFailure, ErrorCode, NetPhase};
 use serde::Serialize;
+
+use super::listener::CutSwitch;
 
 /// A switchable fault of the demo center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,6 +146,124 @@ impl FromStr for Fault {
             .find(|f| f.name() == s.trim())
             .ok_or_else(|| UnknownFault(s.to_owned()))
     }
+}
+
+/// The demo's current fault, shared by its router layer, its listener and
+/// its control port. Cloning shares it.
+#[derive(Debug, Clone)]
+pub struct FaultSwitch(std::sync::Arc<tokio::sync::watch::Sender<Option<Fault>>>);
+
+impl FaultSwitch {
+    /// A switch set to `fault`.
+    pub fn new(fault: Option<Fault>) -> Self {
+        Self(std::sync::Arc::new(tokio::sync::watch::channel(fault).0))
+    }
+
+    /// The fault now.
+    pub fn get(&self) -> Option<Fault> {
+        *self.0.borrow()
+    }
+
+    /// Switches to `fault` (`None`: no fault).
+    pub fn set(&self, fault: Option<Fault>) {
+        self.0.send_replace(fault);
+        tracing::info!(
+            fault = fault.map_or("none", Fault::name),
+            "demo fault switched"
+        );
+    }
+
+    /// Follows changes.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<Option<Fault>> {
+        self.0.subscribe()
+    }
+}
+
+/// Applies the current fault around every request to the app's routes.
+pub async fn apply(
+    State(faults): State<FaultSwitch>,
+    ConnectInfo(conn): ConnectInfo<CutSwitch>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(fault) = faults.get() else {
+        return next.run(req).await;
+    };
+    let commit_leg = paths::COMMITTING.contains(&req.uri().path());
+    match fault {
+        Fault::Refuse | Fault::BadTls => next.run(req).await,
+        Fault::Stall => {
+            // Hold the request far longer than any client waits.
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            next.run(req).await
+        }
+        Fault::HttpStatus => (
+            StatusCode::IM_A_TEAPOT,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body>418</body></html>",
+        )
+            .into_response(),
+        Fault::ServerError => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [
+                (header::RETRY_AFTER, "120"),
+                (header::CONTENT_TYPE, "text/html"),
+            ],
+            "<html><body>Maintenance</body></html>",
+        )
+            .into_response(),
+        Fault::Garbage => {
+            let resp = next.run(req).await;
+            let (mut parts, _) = resp.into_parts();
+            parts.status = StatusCode::OK;
+            parts.headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            Response::from_parts(
+                parts,
+                Body::from(&b"{\"version\":1,\"ses\x00\xff garbage"[..]),
+            )
+        }
+        Fault::BadSignature | Fault::WrongVersion => {
+            let resp = next.run(req).await;
+            rewrite_json(resp, |v| {
+                if fault == Fault::WrongVersion {
+                    v["version"] = serde_json::json!(2);
+                } else if let Some(sig) = v.get("signature").and_then(|s| s.as_str()) {
+                    // Flip one bit of the signature.
+                    let mut b = hex::decode(sig).unwrap_or_default();
+                    if let Some(first) = b.first_mut() {
+                        *first ^= 1;
+                    }
+                    v["signature"] = serde_json::json!(hex::encode(b));
+                }
+            })
+            .await
+        }
+        Fault::DropSecondLeg => {
+            let resp = next.run(req).await;
+            if commit_leg {
+                tracing::info!(peer = %conn.peer, "fault drop-second-leg: cutting the connection after the commit");
+                conn.cut();
+            }
+            resp
+        }
+    }
+}
+
+async fn rewrite_json(resp: Response, f: impl FnOnce(&mut serde_json::Value)) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes: Bytes = axum::body::to_bytes(body, protocol::MAX_BODY_BYTES * 4)
+        .await
+        .unwrap_or_default();
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    f(&mut v);
+    let out = serde_json::to_vec(&v).unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(out))
 }
 
 #[cfg(test)]

@@ -1,13 +1,7 @@
-//! The demo center: seeded services and one ready user per scenario, so
-//! that every S-code can be reproduced on demand.
+//! The demo's scenario table: its services and one ready user per
+//! scenario, so that every S-code can be reproduced on demand.
 
 use serde::Serialize;
-use sqlx::Row;
-
-use crate::admin::{self, ServiceSpec};
-use crate::center::audit;
-use crate::tx::{BankError, NewTransaction};
-use crate::{Center, CenterError, RelyingParty, to_db};
 
 /// The demo's main service.
 pub const SERVICE: &str = "DEMO-BANK";
@@ -45,19 +39,40 @@ pub struct DemoUser {
     /// (`--fake-time`) to see the code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_clock_offset_secs: Option<i64>,
-    /// Demo only: what the center does right after setup completes.
+    /// What the demo bank does right after setup completes.
     #[serde(skip)]
-    after_setup: Option<&'static str>,
-    /// Demo only: token validity for this user, in days.
+    pub(crate) after_setup: Option<AfterSetup>,
+    /// Token validity for this user, in days.
     #[serde(skip)]
-    validity_days: Option<u64>,
-    /// Demo only: how the user is seeded.
+    pub(crate) validity_days: Option<u64>,
+    /// How the user is seeded.
     #[serde(skip)]
-    seed: Seed,
+    pub(crate) seed: Seed,
 }
 
+/// What the demo bank does right after a user's setup completes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Seed {
+pub(crate) enum AfterSetup {
+    /// Re-issues the user (the old token cannot renew: S3B3).
+    Reissue,
+    /// Suspends the user (S3B5).
+    Suspend,
+    /// Moves the expiry years away (renewal too early: S3E4).
+    Extend,
+    /// Ends the token now (S4E3).
+    Expire,
+    /// Starts transaction confirmation (renewal waits: S3D3).
+    TxStart,
+    /// Starts transaction confirmation, and posts two sample transfers
+    /// once the app completes the start.
+    TxDemo,
+    /// Enables transaction confirmation and posts a transfer (S3D4).
+    TxWaiting,
+}
+
+/// How a demo user is seeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Seed {
     /// Ready for setup.
     Ready,
     /// Not in the database at all.
@@ -81,7 +96,7 @@ const fn user(
     phase: &'static str,
     expected_code: Option<&'static str>,
     seed: Seed,
-    after_setup: Option<&'static str>,
+    after_setup: Option<AfterSetup>,
     validity_days: Option<u64>,
     device_clock_offset_secs: Option<i64>,
 ) -> DemoUser {
@@ -256,7 +271,7 @@ pub fn users() -> Vec<DemoUser> {
             "renewal",
             Some("S3B3"),
             Ready,
-            Some("reissue"),
+            Some(AfterSetup::Reissue),
             Some(90),
             None,
         ),
@@ -268,7 +283,7 @@ pub fn users() -> Vec<DemoUser> {
             "renewal",
             Some("S3B5"),
             Ready,
-            Some("suspend"),
+            Some(AfterSetup::Suspend),
             Some(90),
             None,
         ),
@@ -280,7 +295,7 @@ pub fn users() -> Vec<DemoUser> {
             "renewal",
             Some("S3E4"),
             Ready,
-            Some("extend"),
+            Some(AfterSetup::Extend),
             Some(90),
             None,
         ),
@@ -292,7 +307,7 @@ pub fn users() -> Vec<DemoUser> {
             "correction",
             Some("S4E3"),
             Ready,
-            Some("expire"),
+            Some(AfterSetup::Expire),
             None,
             None,
         ),
@@ -318,7 +333,7 @@ pub fn users() -> Vec<DemoUser> {
             "transaction",
             None,
             Ready,
-            Some("tx-demo"),
+            Some(AfterSetup::TxDemo),
             None,
             None,
         ),
@@ -330,8 +345,20 @@ pub fn users() -> Vec<DemoUser> {
             "renewal",
             Some("S3D3"),
             Ready,
-            Some("tx-start"),
+            Some(AfterSetup::TxStart),
             Some(90),
+            None,
+        ),
+        user(
+            SERVICE,
+            "tx-faults",
+            "demo-txf-0001",
+            "bank starts transaction confirmation right after setup: a token to try the transaction codes' faults on",
+            "transaction",
+            None,
+            Ready,
+            Some(AfterSetup::TxStart),
+            None,
             None,
         ),
         user(
@@ -342,7 +369,7 @@ pub fn users() -> Vec<DemoUser> {
             "renewal",
             Some("S3D4"),
             Ready,
-            Some("tx-waiting"),
+            Some(AfterSetup::TxWaiting),
             Some(90),
             None,
         ),
@@ -374,237 +401,6 @@ const SPARE: [(&str, &str); 8] = [
     ("spare-7", "demo-spare-007"),
     ("spare-8", "demo-spare-008"),
 ];
-
-/// Seeds the demo services and users, unless the database already has
-/// services (a demo database that is reused keeps its state).
-pub async fn seed(center: &Center) -> Result<bool, CenterError> {
-    let has = sqlx::query("SELECT 1 FROM services LIMIT 1")
-        .fetch_optional(center.pool())
-        .await?;
-    if has.is_some() {
-        return Ok(false);
-    }
-    let services = [
-        ServiceSpec {
-            id: SERVICE.into(),
-            name: "Demo Bank".into(),
-            logo_url: Some("https://bank.example/logo.png".into()),
-            link_url: Some("https://bank.example/".into()),
-            algorithm: "sha1".into(),
-            digits: 6,
-            period: 60,
-            validity_days: 365,
-            open: true,
-        },
-        ServiceSpec {
-            id: SERVICE_2.into(),
-            name: "Demo Shinkin".into(),
-            logo_url: None,
-            link_url: Some("https://shinkin.example/".into()),
-            algorithm: "sha256".into(),
-            digits: 8,
-            period: 60,
-            validity_days: 730,
-            open: true,
-        },
-        ServiceSpec {
-            id: CLOSED_SERVICE.into(),
-            name: "Closed Bank".into(),
-            logo_url: None,
-            link_url: None,
-            algorithm: "sha1".into(),
-            digits: 6,
-            period: 60,
-            validity_days: 365,
-            open: false,
-        },
-    ];
-    for s in &services {
-        admin::add_service(center, s, "demo").await?;
-    }
-    admin::set_tx_confirmation(center, SERVICE, true, "demo").await?;
-    let now = center.now();
-    for u in users() {
-        if u.seed == Seed::Absent {
-            continue;
-        }
-        admin::add_user(
-            center,
-            u.service_id,
-            u.user_id,
-            Some(u.activation_password),
-            u.validity_days,
-            "demo",
-        )
-        .await?;
-        let pool = center.pool();
-        if let Some(hook) = u.after_setup {
-            sqlx::query(
-                "UPDATE users SET demo_after_setup = $1 WHERE service_id = $2 AND user_id = $3",
-            )
-            .bind(hook)
-            .bind(u.service_id)
-            .bind(u.user_id)
-            .execute(pool)
-            .await?;
-        }
-        match u.seed {
-            Seed::Ready | Seed::Absent => {}
-            Seed::Suspended => {
-                admin::set_suspended(center, u.service_id, u.user_id, true, "demo").await?;
-            }
-            Seed::Locked => {
-                sqlx::query(
-                    "UPDATE users SET failures = $1 WHERE service_id = $2 AND user_id = $3",
-                )
-                .bind(center.config().max_activation_failures)
-                .bind(u.service_id)
-                .bind(u.user_id)
-                .execute(pool)
-                .await?;
-            }
-            Seed::PasswordExpired => {
-                sqlx::query("UPDATE users SET activation_expires_at = $1 WHERE service_id = $2 AND user_id = $3")
-                    .bind(to_db(now.saturating_sub(86_400)))
-                    .bind(u.service_id)
-                    .bind(u.user_id)
-                    .execute(pool)
-                    .await?;
-            }
-            Seed::Active => admin::seed_active_token(center, u.service_id, u.user_id).await?,
-        }
-    }
-    admin::add_api_key(center, SERVICE, "demo web site", VERIFY_KEY, "demo").await?;
-    Ok(true)
-}
-
-/// A demo user's hook (`demo_after_setup`), if it has one.
-async fn hook_of(center: &Center, sid: &str, uid: &str) -> Result<Option<String>, CenterError> {
-    let row =
-        sqlx::query("SELECT demo_after_setup FROM users WHERE service_id = $1 AND user_id = $2")
-            .bind(sid)
-            .bind(uid)
-            .fetch_optional(center.pool())
-            .await?;
-    Ok(row.and_then(|r| {
-        r.try_get::<Option<String>, _>("demo_after_setup")
-            .ok()
-            .flatten()
-    }))
-}
-
-/// Applies a demo user's after-setup act, if it has one.
-pub(crate) async fn after_setup(
-    center: &Center,
-    sid: &str,
-    uid: &str,
-    serial: &str,
-) -> Result<(), CenterError> {
-    let Some(hook) = hook_of(center, sid, uid).await? else {
-        return Ok(());
-    };
-    let now = center.now();
-    match hook.as_str() {
-        "suspend" => admin::set_suspended(center, sid, uid, true, "demo").await?,
-        "reissue" => {
-            admin::reissue(center, sid, uid, Some(REISSUE_PASSWORD), "demo").await?;
-        }
-        "extend" => admin::set_expiry(center, serial, now + 3 * 365 * 86_400, "demo").await?,
-        "expire" => admin::set_expiry(center, serial, now, "demo").await?,
-        "tx-start" | "tx-demo" => {
-            demo_bank_start(center, uid).await?;
-        }
-        "tx-waiting" => {
-            // As if the app had completed the start at once.
-            sqlx::query("UPDATE tokens SET tx_enabled = 1 WHERE serial = $1")
-                .bind(serial)
-                .execute(center.pool())
-                .await?;
-            post_samples(center, uid, 1).await?;
-        }
-        other => {
-            audit(
-                center.pool(),
-                now,
-                "demo",
-                "after-setup",
-                (Some(sid), Some(uid), Some(serial)),
-                "unknown hook",
-                Some(other),
-            )
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-fn demo_bank() -> RelyingParty {
-    RelyingParty {
-        key_id: VERIFY_KEY_ID.to_owned(),
-        service_id: SERVICE.to_owned(),
-    }
-}
-
-/// The key ID inside [`VERIFY_KEY`].
-const VERIFY_KEY_ID: &str = "de0000000001";
-
-async fn demo_bank_start(center: &Center, uid: &str) -> Result<(), CenterError> {
-    match center.tx_request_start(&demo_bank(), uid).await {
-        Ok(_) => Ok(()),
-        Err(BankError::Internal(e)) => Err(e),
-        Err(other) => Err(CenterError::Conflict(format!("demo start: {other:?}"))),
-    }
-}
-
-/// Sample transfers the demo bank posts (a day to answer them).
-const SAMPLES: [(&str, &str, &str, &str); 2] = [
-    (
-        "ヤマダ タロウ",
-        "Demo Bank Shibuya 001 1234567",
-        "150000",
-        "Rent for December",
-    ),
-    (
-        "Example Trading Co.",
-        "Demo Shinkin Main 100 7654321",
-        "3980",
-        "Invoice 2026-1125",
-    ),
-];
-
-async fn post_samples(center: &Center, uid: &str, count: usize) -> Result<(), CenterError> {
-    for (payee, account, amount, reference) in SAMPLES.iter().take(count) {
-        let new = NewTransaction {
-            service: SERVICE.to_owned(),
-            user: uid.to_owned(),
-            payee: (*payee).to_owned(),
-            account: (*account).to_owned(),
-            amount: (*amount).to_owned(),
-            currency: "JPY".to_owned(),
-            reference: (*reference).to_owned(),
-            expires_in_secs: Some(86_400),
-        };
-        match center.tx_post(&demo_bank(), &new).await {
-            Ok(_) => {}
-            Err(BankError::Internal(e)) => return Err(e),
-            Err(other) => return Err(CenterError::Conflict(format!("demo post: {other:?}"))),
-        }
-    }
-    Ok(())
-}
-
-/// After the app completes a start: the demo's `tx-user` gets two sample
-/// transfers to answer.
-pub(crate) async fn after_tx_enable(
-    center: &Center,
-    sid: &str,
-    uid: &str,
-) -> Result<(), CenterError> {
-    if hook_of(center, sid, uid).await?.as_deref() == Some("tx-demo") {
-        post_samples(center, uid, SAMPLES.len()).await?;
-    }
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,472 @@
+//! The `tokens` table: one row per token a center has offered.
+
+use ippun_core::OtpParams;
+use ippun_core::protocol::B32;
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Db, Write, blob32, flag, from_db, params_of, to_db};
+use crate::CenterError;
+
+/// Where a token stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenStatus {
+    /// Offered at setup, not yet confirmed by the app.
+    Pending,
+    /// Set up and in use.
+    Active,
+    /// Replaced (a newer setup, or re-issued by the bank).
+    Revoked,
+}
+
+impl TokenStatus {
+    /// The stored word.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self, CenterError> {
+        match s {
+            "pending" => Ok(Self::Pending),
+            "active" => Ok(Self::Active),
+            "revoked" => Ok(Self::Revoked),
+            _ => Err(CenterError::Corrupt("a stored token state is unknown")),
+        }
+    }
+}
+
+impl std::fmt::Display for TokenStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// A token as stored.
+pub struct TokenRow {
+    /// Its serial number.
+    pub serial: String,
+    /// Service ID.
+    pub service_id: String,
+    /// User ID.
+    pub user_id: String,
+    /// Where it stands.
+    pub status: TokenStatus,
+    /// The token key, sealed with the master key (the serial is the
+    /// associated data).
+    pub key_enc: Vec<u8>,
+    /// OTP parameters.
+    pub params: OtpParams,
+    /// The app's device key.
+    pub device_key: B32,
+    /// Expiry, Unix seconds.
+    pub expires_at: u64,
+    /// Learned drift, in steps.
+    pub drift_steps: i64,
+    /// Transaction confirmation is in use for this token.
+    pub tx_enabled: bool,
+}
+
+impl std::fmt::Debug for TokenRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRow")
+            .field("serial", &self.serial)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The columns [`read`] reads, for `concat!` into static SQL.
+macro_rules! token_columns {
+    ($p:literal) => {
+        concat!(
+            $p,
+            "serial, ",
+            $p,
+            "service_id, ",
+            $p,
+            "user_id, ",
+            $p,
+            "state, ",
+            $p,
+            "key_enc, ",
+            $p,
+            "algorithm, ",
+            $p,
+            "digits, ",
+            $p,
+            "period, ",
+            $p,
+            "device_key, ",
+            $p,
+            "expires_at, ",
+            $p,
+            "drift_steps, ",
+            $p,
+            "tx_enabled"
+        )
+    };
+}
+
+fn read(r: &AnyRow) -> Result<TokenRow, CenterError> {
+    Ok(TokenRow {
+        serial: r.try_get("serial")?,
+        service_id: r.try_get("service_id")?,
+        user_id: r.try_get("user_id")?,
+        status: TokenStatus::parse(&r.try_get::<String, _>("state")?)?,
+        key_enc: r.try_get("key_enc")?,
+        params: params_of(
+            &r.try_get::<String, _>("algorithm")?,
+            r.try_get("digits")?,
+            r.try_get("period")?,
+        )?,
+        device_key: blob32(r, "device_key")?,
+        expires_at: from_db(r.try_get("expires_at")?),
+        drift_steps: r.try_get("drift_steps")?,
+        tx_enabled: flag(r, "tx_enabled")?,
+    })
+}
+
+/// The token `serial`.
+pub async fn get(db: &Db, serial: &str) -> Result<Option<TokenRow>, CenterError> {
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        token_columns!(""),
+        " FROM tokens WHERE serial = $1"
+    ))
+    .bind(serial)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(read).transpose()
+}
+
+/// Whether the user has an active token.
+pub async fn has_active(db: &Db, sid: &str, uid: &str) -> Result<bool, CenterError> {
+    Ok(sqlx::query(
+        "SELECT 1 FROM tokens WHERE service_id = $1 AND user_id = $2 AND state = 'active'",
+    )
+    .bind(sid)
+    .bind(uid)
+    .fetch_optional(db.pool())
+    .await?
+    .is_some())
+}
+
+/// A user and their active token, read together for the verify API and
+/// the bank's transaction calls.
+#[derive(Debug)]
+pub struct Subject {
+    /// Suspended by the bank.
+    pub suspended: bool,
+    /// Locked out of the verify API.
+    pub locked: bool,
+    /// The active token, if any.
+    pub token: Option<TokenRow>,
+}
+
+/// The user and their active token (`None`: no such user), in one query.
+pub async fn subject(db: &Db, sid: &str, uid: &str) -> Result<Option<Subject>, CenterError> {
+    let row = sqlx::query(concat!(
+        "SELECT u.suspended, u.verify_locked_at, ",
+        token_columns!("t."),
+        " FROM users u
+         LEFT JOIN tokens t
+           ON t.service_id = u.service_id AND t.user_id = u.user_id AND t.state = 'active'
+         WHERE u.service_id = $1 AND u.user_id = $2"
+    ))
+    .bind(sid)
+    .bind(uid)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let serial: Option<String> = r.try_get("serial")?;
+    Ok(Some(Subject {
+        suspended: flag(&r, "suspended")?,
+        locked: r.try_get::<Option<i64>, _>("verify_locked_at")?.is_some(),
+        token: serial.map(|_| read(&r)).transpose()?,
+    }))
+}
+
+/// A fresh serial number (eight digits, not yet taken).
+pub async fn new_serial(w: &mut Write<'_>) -> Result<String, CenterError> {
+    for _ in 0..32 {
+        let mut b = [0u8; 4];
+        getrandom::fill(&mut b).map_err(|_| CenterError::Random)?;
+        let n = 10_000_000 + u32::from_be_bytes(b) % 90_000_000;
+        let serial = n.to_string();
+        let taken = sqlx::query("SELECT 1 FROM tokens WHERE serial = $1")
+            .bind(&serial)
+            .fetch_optional(w.conn())
+            .await?;
+        if taken.is_none() {
+            return Ok(serial);
+        }
+    }
+    Err(CenterError::Conflict("no free serial number".into()))
+}
+
+/// Deletes the user's pending tokens and their open sessions (a new setup
+/// replaces an unfinished one).
+pub async fn delete_pending(w: &mut Write<'_>, sid: &str, uid: &str) -> Result<(), CenterError> {
+    sqlx::query(
+        "DELETE FROM sessions WHERE done = 0 AND serial IN
+           (SELECT serial FROM tokens WHERE service_id = $1 AND user_id = $2 AND state = 'pending')",
+    )
+    .bind(sid)
+    .bind(uid)
+    .execute(w.conn())
+    .await?;
+    sqlx::query("DELETE FROM tokens WHERE service_id = $1 AND user_id = $2 AND state = 'pending'")
+        .bind(sid)
+        .bind(uid)
+        .execute(w.conn())
+        .await?;
+    Ok(())
+}
+
+/// A token to store.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    /// Serial.
+    pub serial: &'a str,
+    /// Service ID.
+    pub service: &'a str,
+    /// User ID.
+    pub user: &'a str,
+    /// Pending (setup) or active (imported).
+    pub status: TokenStatus,
+    /// The sealed token key.
+    pub key_enc: &'a [u8],
+    /// OTP parameters.
+    pub params: OtpParams,
+    /// The app's device key.
+    pub device_key: &'a [u8],
+    /// Expiry, Unix seconds.
+    pub expires_at: u64,
+}
+
+/// Stores a token (created now; activated now when it is stored active).
+pub async fn insert(w: &mut Write<'_>, t: &NewToken<'_>) -> Result<(), CenterError> {
+    let at = w.at();
+    sqlx::query(
+        "INSERT INTO tokens (serial, service_id, user_id, state, key_enc, algorithm, digits,
+            period, device_key, expires_at, created_at, activated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(t.serial)
+    .bind(t.service)
+    .bind(t.user)
+    .bind(t.status.as_str())
+    .bind(t.key_enc)
+    .bind(t.params.algorithm.as_str())
+    .bind(i64::from(t.params.digits.get()))
+    .bind(to_db(t.params.period.secs()))
+    .bind(t.device_key)
+    .bind(to_db(t.expires_at))
+    .bind(to_db(at))
+    .bind((t.status == TokenStatus::Active).then_some(to_db(at)))
+    .execute(w.conn())
+    .await?;
+    Ok(())
+}
+
+/// The service and user of a token.
+pub async fn owner(
+    w: &mut Write<'_>,
+    serial: &str,
+) -> Result<Option<(String, String)>, CenterError> {
+    let row = sqlx::query("SELECT service_id, user_id FROM tokens WHERE serial = $1")
+        .bind(serial)
+        .fetch_optional(w.conn())
+        .await?;
+    row.map(|r| Ok((r.try_get("service_id")?, r.try_get("user_id")?)))
+        .transpose()
+}
+
+/// Activates a pending token and revokes the user's other active ones;
+/// `false` if the token was not pending.
+pub async fn activate(
+    w: &mut Write<'_>,
+    serial: &str,
+    sid: &str,
+    uid: &str,
+) -> Result<bool, CenterError> {
+    let at = w.at();
+    let n = sqlx::query(
+        "UPDATE tokens SET state = 'active', activated_at = $1 WHERE serial = $2 AND state = 'pending'",
+    )
+    .bind(to_db(at))
+    .bind(serial)
+    .execute(w.conn())
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE tokens SET state = 'revoked'
+         WHERE service_id = $1 AND user_id = $2 AND state = 'active' AND serial <> $3",
+    )
+    .bind(sid)
+    .bind(uid)
+    .bind(serial)
+    .execute(w.conn())
+    .await?;
+    Ok(true)
+}
+
+/// Revokes every token of the user.
+pub async fn revoke_all(w: &mut Write<'_>, sid: &str, uid: &str) -> Result<(), CenterError> {
+    sqlx::query(
+        "UPDATE tokens SET state = 'revoked'
+         WHERE service_id = $1 AND user_id = $2 AND state <> 'revoked'",
+    )
+    .bind(sid)
+    .bind(uid)
+    .execute(w.conn())
+    .await?;
+    Ok(())
+}
+
+/// A renewal's new key, expiry and parameters.
+#[derive(Debug, Clone)]
+pub struct Rekey {
+    /// The sealed new token key.
+    pub key_enc: Vec<u8>,
+    /// The new expiry.
+    pub expires_at: u64,
+    /// The (possibly new) parameters.
+    pub params: OtpParams,
+}
+
+/// Applies a renewal.
+pub async fn rekey(w: &mut Write<'_>, serial: &str, r: &Rekey) -> Result<(), CenterError> {
+    sqlx::query(
+        "UPDATE tokens SET key_enc = $1, expires_at = $2, algorithm = $3, digits = $4, period = $5
+         WHERE serial = $6",
+    )
+    .bind(&r.key_enc)
+    .bind(to_db(r.expires_at))
+    .bind(r.params.algorithm.as_str())
+    .bind(i64::from(r.params.digits.get()))
+    .bind(to_db(r.params.period.secs()))
+    .bind(serial)
+    .execute(w.conn())
+    .await?;
+    Ok(())
+}
+
+/// Stores a learned drift.
+pub async fn set_drift(w: &mut Write<'_>, serial: &str, drift: i64) -> Result<(), CenterError> {
+    sqlx::query("UPDATE tokens SET drift_steps = $1 WHERE serial = $2")
+        .bind(drift)
+        .bind(serial)
+        .execute(w.conn())
+        .await?;
+    Ok(())
+}
+
+/// Sets the expiry; `false` if there is no such token.
+pub async fn set_expiry(w: &mut Write<'_>, serial: &str, at: u64) -> Result<bool, CenterError> {
+    let n = sqlx::query("UPDATE tokens SET expires_at = $1 WHERE serial = $2")
+        .bind(to_db(at))
+        .bind(serial)
+        .execute(w.conn())
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// Marks transaction confirmation as in use.
+pub async fn enable_tx(w: &mut Write<'_>, serial: &str) -> Result<(), CenterError> {
+    sqlx::query("UPDATE tokens SET tx_enabled = 1 WHERE serial = $1")
+        .bind(serial)
+        .execute(w.conn())
+        .await?;
+    Ok(())
+}
+
+/// Accepts `step` for the token unless it is not newer than the last
+/// accepted step, the token is no longer active, or the user was locked
+/// meanwhile: one statement decides, so racing requests cannot both win.
+/// Learns drift slowly (`off` is the code's offset from the expected step).
+/// The drift after it, or `None` when not accepted.
+pub async fn accept_step(
+    w: &mut Write<'_>,
+    serial: &str,
+    sid: &str,
+    uid: &str,
+    step: u64,
+    off: i64,
+) -> Result<Option<i64>, CenterError> {
+    let row = sqlx::query(
+        "UPDATE tokens SET last_step = $1,
+            drift_steps = CASE WHEN $2 <> 0 AND drift_lean = $2
+                               THEN drift_steps + $2 ELSE drift_steps END,
+            drift_lean  = CASE WHEN $2 <> 0 AND drift_lean = $2 THEN 0 ELSE $2 END
+         WHERE serial = $3 AND state = 'active'
+           AND (last_step IS NULL OR last_step < $1)
+           AND NOT EXISTS (SELECT 1 FROM users u WHERE u.service_id = $4
+                           AND u.user_id = $5 AND u.verify_locked_at IS NOT NULL)
+         RETURNING drift_steps",
+    )
+    .bind(to_db(step))
+    .bind(off)
+    .bind(serial)
+    .bind(sid)
+    .bind(uid)
+    .fetch_optional(w.conn())
+    .await?;
+    row.map(|r| r.try_get("drift_steps").map_err(CenterError::from))
+        .transpose()
+}
+
+/// One token, for listings (never the key).
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenInfo {
+    /// Serial.
+    pub serial: String,
+    /// Service.
+    pub service_id: String,
+    /// User.
+    pub user_id: String,
+    /// pending, active or revoked.
+    pub state: TokenStatus,
+    /// Expiry, Unix seconds.
+    pub expires_at: u64,
+    /// Learned drift in steps.
+    pub drift_steps: i64,
+    /// Last accepted step.
+    pub last_step: Option<i64>,
+}
+
+/// Tokens of a service (all when `None`).
+pub async fn list(db: &Db, service_id: Option<&str>) -> Result<Vec<TokenInfo>, CenterError> {
+    let rows = sqlx::query(
+        "SELECT serial, service_id, user_id, state, expires_at, drift_steps, last_step
+         FROM tokens WHERE ($1 IS NULL OR service_id = $1) ORDER BY created_at, serial",
+    )
+    .bind(service_id)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TokenInfo {
+                serial: r.try_get("serial")?,
+                service_id: r.try_get("service_id")?,
+                user_id: r.try_get("user_id")?,
+                state: TokenStatus::parse(&r.try_get::<String, _>("state")?)?,
+                expires_at: from_db(r.try_get("expires_at")?),
+                drift_steps: r.try_get("drift_steps")?,
+                last_step: r.try_get("last_step")?,
+            })
+        })
+        .collect()
+}

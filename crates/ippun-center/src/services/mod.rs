@@ -1,0 +1,237 @@
+//! The services: the center's rules, one module per flow. No SQL text (that
+//! is the [`data`](crate::data) layer's) and no HTTP (that is the
+//! [`http`](crate::http) layer's).
+//!
+//! | module | flow |
+//! | --- | --- |
+//! | [`provision`] | setup: offer and key confirmation |
+//! | [`signed`] | challenges and device-signed requests |
+//! | [`renew`] | renewal |
+//! | [`correct`] | correction |
+//! | [`verify`] | the bank's verify API |
+//! | [`tx`] | transaction confirmation (bank and app sides) |
+//! | [`admin`] | the admin console's acts |
+//! | [`events`] | what leaves the center for an optional hook |
+
+pub mod admin;
+pub mod correct;
+pub mod events;
+pub mod provision;
+pub mod renew;
+pub mod signed;
+pub mod tx;
+pub mod verify;
+
+pub use verify::{RelyingParty, Verdict};
+
+use std::fmt;
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use ippun_core::protocol::{self, CenterKey, ProtocolError};
+use ippun_core::{Clock, ErrorCode, SecretKey, Totp};
+use zeroize::Zeroize;
+
+use crate::data::{
+    self, Action, Actor, AuditEntry, Backend, Db, Outcome, Who, center_key, tokens::TokenRow,
+};
+use crate::secret::MasterKey;
+use crate::{CenterError, Config};
+use events::{Event, EventHook};
+
+/// Why an app request did not succeed.
+#[derive(Debug)]
+pub enum ApiError {
+    /// Refused with a catalogue S-code.
+    Refused(ErrorCode),
+    /// The request is malformed: an error name and a detail.
+    BadRequest(&'static str, String),
+    /// A signature or key confirmation in the request is wrong.
+    BadSignature,
+    /// No such session.
+    UnknownSession,
+    /// No such token.
+    UnknownToken,
+    /// The nonce is unknown, used, expired or replayed.
+    StaleNonce,
+    /// Something broke inside the center.
+    Internal(CenterError),
+}
+
+impl From<CenterError> for ApiError {
+    fn from(e: CenterError) -> Self {
+        Self::Internal(e)
+    }
+}
+
+impl From<ProtocolError> for ApiError {
+    fn from(e: ProtocolError) -> Self {
+        match e {
+            ProtocolError::BadSignature | ProtocolError::BadConfirmation => Self::BadSignature,
+            ProtocolError::Version(v) => Self::BadRequest(
+                "unsupported-version",
+                format!("version {v} is not supported"),
+            ),
+            ProtocolError::Random => Self::Internal(CenterError::Random),
+            other => Self::BadRequest("malformed", other.to_string()),
+        }
+    }
+}
+
+/// The authentication center: its database, keys, clock and settings.
+pub struct Center {
+    db: Db,
+    master: MasterKey,
+    signing: SigningKey,
+    clock: Arc<dyn Clock>,
+    config: Config,
+    hook: Option<Arc<dyn EventHook>>,
+}
+
+impl fmt::Debug for Center {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Center")
+            .field("public_key", &self.public_key())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Center {
+    /// Opens the center on `db` (`sqlite:PATH` or `postgres://…`), loading
+    /// or creating its signing key under `master`.
+    pub async fn open(
+        db: &str,
+        master: MasterKey,
+        clock: Arc<dyn Clock>,
+        config: Config,
+    ) -> Result<Self, CenterError> {
+        let db = Db::open(db, config.db_wait).await?;
+        let signing = load_or_create_signing_key(&db, &master, clock.unix_seconds()).await?;
+        Ok(Self {
+            db,
+            master,
+            signing,
+            clock,
+            config,
+            hook: None,
+        })
+    }
+
+    /// The same center with `hook` told of its events.
+    #[must_use]
+    pub fn with_hook(mut self, hook: Arc<dyn EventHook>) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
+    /// The center's public key, to pin in apps.
+    pub fn public_key(&self) -> CenterKey {
+        CenterKey::of(&self.signing)
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The pool, for tests and tools that inspect a database on purpose
+    /// (see [`Db::pool`]).
+    pub fn pool(&self) -> &sqlx::AnyPool {
+        self.db.pool()
+    }
+
+    /// The database engine.
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// The master key.
+    pub fn master(&self) -> &MasterKey {
+        &self.master
+    }
+
+    /// Settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Center time, Unix seconds.
+    pub fn now(&self) -> u64 {
+        self.clock.unix_seconds()
+    }
+
+    /// Center time in nanoseconds since the epoch (ordering within a second).
+    pub(crate) fn now_nanos(&self) -> u128 {
+        self.clock.now().as_nanos()
+    }
+
+    pub(crate) fn signing(&self) -> &SigningKey {
+        &self.signing
+    }
+
+    /// Tells the hook, if any, of `event`.
+    pub(crate) async fn emit(&self, event: Event<'_>) {
+        if let Some(hook) = &self.hook {
+            hook.on_event(self, event).await;
+        }
+    }
+
+    /// Audits a refusal of an app request on its own and returns it.
+    pub(crate) async fn refuse(
+        &self,
+        action: Action,
+        who: Who<'_>,
+        code: ErrorCode,
+    ) -> Result<ApiError, CenterError> {
+        let entry = AuditEntry::new(Actor::App, action, who, Outcome::Refused(code));
+        data::audit::record(&self.db, self.now(), entry).await?;
+        tracing::info!(action = action.as_str(), code = code.as_str(), "refused");
+        Ok(ApiError::Refused(code))
+    }
+
+    /// The token key, opened with the master key.
+    pub(crate) fn token_key(
+        &self,
+        token: &TokenRow,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, CenterError> {
+        let key = self.master.open(token.serial.as_bytes(), &token.key_enc)?;
+        Ok(zeroize::Zeroizing::new(key.to_vec()))
+    }
+
+    /// The token's code generator.
+    pub(crate) fn generator(&self, token: &TokenRow) -> Result<Totp, CenterError> {
+        let key = self.master.open(token.serial.as_bytes(), &token.key_enc)?;
+        let key = SecretKey::from_bytes(key.to_vec())
+            .map_err(|_| CenterError::Crypto("empty token key"))?;
+        Ok(Totp::new(&key, token.params))
+    }
+}
+
+async fn load_or_create_signing_key(
+    db: &Db,
+    master: &MasterKey,
+    now: u64,
+) -> Result<SigningKey, CenterError> {
+    const AAD: &[u8] = b"ippun center signing key";
+    if let Some(sealed) = center_key::sealed(db).await? {
+        let seed = master.open(AAD, &sealed).map_err(|_| {
+            CenterError::Config(
+                "the master key does not open this database's center key (wrong master key file?)"
+                    .into(),
+            )
+        })?;
+        return protocol::signing_key(&seed).ok_or(CenterError::Crypto("center key length"));
+    }
+    let key = protocol::new_signing_key().map_err(|_| CenterError::Random)?;
+    let mut seed = key.to_bytes();
+    let sealed = master.seal(AAD, &seed)?;
+    seed.zeroize();
+    center_key::store_if_absent(db, &sealed, &CenterKey::of(&key).to_string(), now).await?;
+    // Another process may have won the race: read back what is stored.
+    let sealed = center_key::sealed(db)
+        .await?
+        .ok_or(CenterError::Corrupt("the center key vanished"))?;
+    let seed = master.open(AAD, &sealed)?;
+    protocol::signing_key(&seed).ok_or(CenterError::Crypto("center key length"))
+}
