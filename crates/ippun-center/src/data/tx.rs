@@ -289,24 +289,8 @@ pub async fn insert_tx(w: &mut Write<'_>, t: &NewTx<'_>) -> Result<(), CenterErr
     Ok(())
 }
 
-/// The transaction `id` (of `service` only, when given).
-pub async fn get(db: &Db, id: &str, service: Option<&str>) -> Result<Option<TxRow>, CenterError> {
-    let row = sqlx::query(concat!(
-        "SELECT ",
-        tx_columns!(),
-        " FROM transactions WHERE id = $1 AND ($2 = '' OR service_id = $3)"
-    ))
-    .bind(id)
-    .bind(service.unwrap_or(""))
-    .bind(service.unwrap_or(""))
-    .fetch_optional(db.pool())
-    .await?;
-    row.as_ref().map(read).transpose()
-}
-
-/// The same, read inside a write.
-pub async fn get_in(
-    w: &mut Write<'_>,
+async fn get_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
     id: &str,
     service: Option<&str>,
 ) -> Result<Option<TxRow>, CenterError> {
@@ -318,9 +302,23 @@ pub async fn get_in(
     .bind(id)
     .bind(service.unwrap_or(""))
     .bind(service.unwrap_or(""))
-    .fetch_optional(w.conn())
+    .fetch_optional(ex)
     .await?;
     row.as_ref().map(read).transpose()
+}
+
+/// The transaction `id` (of `service` only, when given).
+pub async fn get(db: &Db, id: &str, service: Option<&str>) -> Result<Option<TxRow>, CenterError> {
+    get_on(db.pool(), id, service).await
+}
+
+/// The same, read inside a write.
+pub async fn get_in(
+    w: &mut Write<'_>,
+    id: &str,
+    service: Option<&str>,
+) -> Result<Option<TxRow>, CenterError> {
+    get_on(w.conn(), id, service).await
 }
 
 /// Withdraws `id` (of `service` only, when given) if it waits; `false` if
