@@ -44,6 +44,21 @@ pub async fn handshake(
     }
 }
 
+/// The next connection on `tcp`. A failed accept (out of descriptors, a
+/// connection reset while queued) is logged and tried again after 50 ms.
+/// Safe to cancel, as in `select!`.
+pub async fn accept(tcp: &TcpListener) -> (TcpStream, SocketAddr) {
+    loop {
+        match tcp.accept().await {
+            Ok(x) => return x,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 /// A TCP listener, with TLS when configured. Handshakes run off the accept
 /// path, with a time limit, so a slow client cannot hold up others.
 #[derive(Debug)]
@@ -60,17 +75,9 @@ impl Listener {
         tokio::spawn(async move {
             loop {
                 // Stop (and free the port) as soon as the server drops its end.
-                let accepted = tokio::select! {
+                let (sock, peer) = tokio::select! {
                     () = tx.closed() => break,
-                    a = tcp.accept() => a,
-                };
-                let (sock, peer) = match accepted {
-                    Ok(x) => x,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
+                    a = accept(&tcp) => a,
                 };
                 let tx = tx.clone();
                 let tls = tls.clone();

@@ -157,7 +157,7 @@ async fn accept_loop(
             }
             continue;
         };
-        let accepted = tokio::select! {
+        let (sock, peer) = tokio::select! {
             () = tx.closed() => break,
             changed = watch.changed() => {
                 if changed.is_err() {
@@ -168,15 +168,7 @@ async fn accept_loop(
                 }
                 continue;
             }
-            a = tcp.accept() => a,
-        };
-        let (sock, peer) = match accepted {
-            Ok(x) => x,
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
+            a = net::accept(tcp) => a,
         };
         let cfg = if faults.get() == Some(Fault::BadTls) {
             untrusted.clone()

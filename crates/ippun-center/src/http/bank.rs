@@ -25,7 +25,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ippun_core::ids::UserId;
+use ippun_core::ids::user_id_ok;
 use ippun_core::protocol::paths;
 use serde::{Deserialize, Serialize};
 
@@ -72,7 +72,7 @@ pub struct VerifyAnswer {
 /// Checks that a bank request names the key's own service and a user by
 /// the one ID rule.
 fn names(c: &Center, rp: &RelyingParty, service: &str, user: &str) -> Result<(), HttpError> {
-    if UserId::new(user).is_err() {
+    if !user_id_ok(user) {
         return Err(HttpError::wrong_fields(
             c.now(),
             "user must be 1–64 characters without spaces, control or invisible format characters",
