@@ -11,6 +11,9 @@ Sections, each measured in this one run on this machine:
      `oathtool`;
   2. the center's verify API under load on SQLite and on PostgreSQL
      (crates/ippun-center/benches/verify_load.rs);
+  2b. the center under an unauthenticated setup flood of 16, 64 and 256
+     connections: its peak memory and a legitimate verify client's latency,
+     against no flood (crates/ippun-center/benches/setup_flood.rs);
   3. unlock time of a locked vault with ten tokens against Argon2id alone
      (crates/ippun-core/benches/vault.rs);
   4. the window under Xvfb: program start to the first code on screen, memory
@@ -187,6 +190,19 @@ def verify_load():
     return ["### Verify API under load", "",
             "Every request a right code, so a full accept: key check, read, HMAC, the "
             "atomic update and the audit row, committed; clients and center share the cores.", ""] + lines + [""]
+
+
+def setup_flood():
+    say("setup flood (about a minute) …")
+    env = dict(os.environ)
+    if QUICK:
+        env.update(IPPUN_BENCH_TOKENS="2000", IPPUN_BENCH_SECONDS="3")
+    r = run(["cargo", "bench", "--locked", "-p", "ippun-center", "--bench", "setup_flood"],
+            cwd=ROOT, env=env)
+    lines = [l for l in r.stdout.splitlines() if l.startswith("|") or l.startswith("setup flood")]
+    return ["### Setup flood", "",
+            "First legs of setup for new user IDs from N connections as fast as answers come, "
+            "with one verify client beside them; each phase a fresh center process.", ""] + lines + [""]
 
 
 # ---------------------------------------------------------------------------
@@ -367,7 +383,7 @@ def main():
     report = ["## Benchmark report", "",
               f"{os.cpu_count()} cores ({cpu}), {time.strftime('%Y-%m-%d', time.gmtime())}"
               + (" — QUICK run, not for comparison" if QUICK else "") + ".", ""]
-    for section in (code_generation, verify_load, unlock, window):
+    for section in (code_generation, verify_load, setup_flood, unlock, window):
         report += section()
     text = "\n".join(report)
     (ROOT / "target" / "bench-report.md").write_text(text + "\n")

@@ -20,35 +20,79 @@ const MAX_REPLY_BYTES: u64 = 64 * 1024;
 /// Why a center address is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BadUrl {
+    /// Not a URL at all.
+    Unparsable,
     /// Not `https://…` (or `http://` to loopback).
     Scheme,
     /// `http://` to a host that is not loopback.
     PlainToRemote,
+    /// The address carries a user name or password (`https://user@host`):
+    /// never meant for a center, and a way to disguise the real host.
+    UserInfo,
 }
 
-/// Checks a center address: HTTPS, or plain HTTP to loopback only.
+impl std::fmt::Display for BadUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Unparsable => "not a URL",
+            Self::Scheme => "not https:// (or http:// to this computer)",
+            Self::PlainToRemote => "plain http:// to another computer",
+            Self::UserInfo => "a user name or password in the address",
+        })
+    }
+}
+
+/// Checks a center address, parsed as a URL (WHATWG rules, the `url`
+/// crate): HTTPS, or plain HTTP to loopback only (`localhost`, 127.0.0.0/8,
+/// `::1`, judged on the parsed host), never with a user name or password.
 pub fn check_url(url: &str) -> Result<(), BadUrl> {
-    if url.starts_with("https://") {
-        return Ok(());
+    let parsed = url::Url::parse(url).map_err(|_| BadUrl::Unparsable)?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(BadUrl::UserInfo);
     }
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Err(BadUrl::Scheme);
-    };
-    let host_port = rest.split('/').next().unwrap_or_default();
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
-    } else {
-        host_port.rsplit_once(':').map_or(host_port, |(h, _)| h)
-    };
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if loopback {
-        Ok(())
-    } else {
-        Err(BadUrl::PlainToRemote)
+    let host = parsed.host().ok_or(BadUrl::Unparsable)?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match host {
+                url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+                url::Host::Ipv4(ip) => ip.is_loopback(),
+                url::Host::Ipv6(ip) => ip.is_loopback(),
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(BadUrl::PlainToRemote)
+            }
+        }
+        _ => Err(BadUrl::Scheme),
     }
+}
+
+/// The roots to trust: every certificate of the `IPPUN_CA_FILE` bundle
+/// when it is set (then only those), else `None` (the public roots). A
+/// file that cannot be read, or holds no certificate, is an error: it
+/// must narrow trust, never silently widen it.
+fn private_roots() -> Result<Option<Vec<ureq::tls::Certificate<'static>>>, String> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let Some(path) = std::env::var_os("IPPUN_CA_FILE") else {
+        return Ok(None);
+    };
+    let shown = std::path::Path::new(&path).display().to_string();
+    let pem = std::fs::read(&path).map_err(|e| format!("IPPUN_CA_FILE {shown}: {e}"))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("IPPUN_CA_FILE {shown}: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("IPPUN_CA_FILE {shown}: no certificate in it"));
+    }
+    Ok(Some(
+        certs
+            .iter()
+            .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+            .collect(),
+    ))
 }
 
 /// What the center answered.
@@ -73,8 +117,14 @@ pub struct Client<'a> {
 }
 
 impl<'a> Client<'a> {
-    /// A client for `base` (already checked with [`check_url`]).
-    pub fn new(base: &str, phase: NetPhase, clock: &'a dyn Clock) -> Self {
+    /// A client for `base`. An address [`check_url`] refuses, or an
+    /// `IPPUN_CA_FILE` that cannot be used, fails with the phase's x02
+    /// (TLS/certificate) code before anything is sent.
+    pub fn new(base: &str, phase: NetPhase, clock: &'a dyn Clock) -> Result<Self, Error> {
+        let tls_fail = |detail: String| {
+            Error::new(ErrorCode::communication(phase, CommFailure::Tls)).with_detail(detail)
+        };
+        check_url(base).map_err(|e| tls_fail(format!("center address refused: {e}")))?;
         let reply = std::env::var("IPPUN_NET_TIMEOUT_SECS")
             .ok()
             .and_then(|s| s.parse::<u64>().ok())
@@ -82,17 +132,12 @@ impl<'a> Client<'a> {
             .map_or(REPLY_TIMEOUT, Duration::from_secs);
         let mut builder = ureq::Agent::config_builder();
         // A private CA (staging centers, tests): only it is trusted then.
-        if let Some(path) = std::env::var_os("IPPUN_CA_FILE") {
-            let cert = std::fs::read(&path)
-                .ok()
-                .and_then(|pem| ureq::tls::Certificate::from_pem(&pem).ok());
-            if let Some(cert) = cert {
-                builder = builder.tls_config(
-                    ureq::tls::TlsConfig::builder()
-                        .root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]))
-                        .build(),
-                );
-            }
+        if let Some(certs) = private_roots().map_err(tls_fail)? {
+            builder = builder.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+                    .build(),
+            );
         }
         let config = builder
             .http_status_as_error(false)
@@ -102,13 +147,13 @@ impl<'a> Client<'a> {
             .max_redirects(0)
             .user_agent(concat!("ippun/", env!("CARGO_PKG_VERSION")))
             .build();
-        Self {
+        Ok(Self {
             agent: config.into(),
             base: base.trim_end_matches('/').to_owned(),
             phase,
             clock,
             offset: Cell::new(None),
-        }
+        })
     }
 
     /// Center time minus device time at the last reply that carried it.
@@ -299,6 +344,29 @@ mod tests {
             Err(BadUrl::PlainToRemote)
         );
         assert_eq!(check_url("ftp://x"), Err(BadUrl::Scheme));
-        assert_eq!(check_url("otp.bank.example"), Err(BadUrl::Scheme));
+        assert_eq!(check_url("otp.bank.example"), Err(BadUrl::Unparsable));
+        // The host is what the URL parser finds, not what a prefix suggests.
+        assert_eq!(
+            check_url("http://[::1]@bank.example/"),
+            Err(BadUrl::UserInfo)
+        );
+        assert_eq!(
+            check_url("http://127.0.0.1@bank.example/"),
+            Err(BadUrl::UserInfo)
+        );
+        assert_eq!(
+            check_url("https://a:b@bank.example/"),
+            Err(BadUrl::UserInfo)
+        );
+        assert_eq!(
+            check_url("http://127.0.0.1.bank.example/"),
+            Err(BadUrl::PlainToRemote)
+        );
+        assert_eq!(
+            check_url("http://0x7f.1/"),
+            Ok(()),
+            "127.0.0.1 spelled in hex"
+        );
+        assert_eq!(check_url("http://LOCALHOST:8/"), Ok(()));
     }
 }

@@ -110,7 +110,7 @@ pub fn resume_setup(
         return Ok(None);
     };
     if let Some(p) = p {
-        let client = Client::new(&center.url, NetPhase::Setup, clock);
+        let client = Client::new(&center.url, NetPhase::Setup, clock)?;
         if confirm(&client, paths::PROVISION_CONFIRM, &p)? {
             lock(vault)?.update_token(id, |t| {
                 t.provisioning = Provisioning::Active;
@@ -138,7 +138,7 @@ pub fn setup(
 ) -> Result<u64, Error> {
     check_setup_fields(service_id, user_id, password)?;
     lock(vault)?.tokens().check_add(service_id, user_id)?;
-    let client = Client::new(&center.url, NetPhase::Setup, clock);
+    let client = Client::new(&center.url, NetPhase::Setup, clock)?;
     let app = AppProvision::new(service_id, user_id, password, clock.unix_seconds())
         .map_err(|e| client.reply_failure(e))?;
     check_cancel(cancel)?;
@@ -284,7 +284,7 @@ pub fn renew(
         _ => {}
     }
     let b = bound(&token)?;
-    let client = Client::new(&b.url, NetPhase::Renewal, clock);
+    let client = Client::new(&b.url, NetPhase::Renewal, clock)?;
 
     if let Some(p) = token.pending_renewal.clone() {
         check_cancel(cancel)?;
@@ -358,7 +358,7 @@ pub fn correct(
         return Err(ErrorCode::S4E3.into());
     }
     let b = bound(&token)?;
-    let client = Client::new(&b.url, NetPhase::Correction, clock);
+    let client = Client::new(&b.url, NetPhase::Correction, clock)?;
     check_cancel(cancel)?;
     let ch = challenge(&client, &token.serial, Purpose::Correct)?;
     let g = token.generator()?;
@@ -425,7 +425,7 @@ fn tx_call<'c>(
         return Err(Error::new(ErrorCode::A310).with_detail("renewal not finished"));
     }
     let bound = bound(&token)?;
-    let client = Client::new(&bound.url, NetPhase::Transaction, clock);
+    let client = Client::new(&bound.url, NetPhase::Transaction, clock)?;
     check_cancel(cancel)?;
     let nonce = challenge(&client, &token.serial, Purpose::Tx)?.nonce;
     check_cancel(cancel)?;

@@ -116,7 +116,7 @@ impl TestCenter {
         let clock: Arc<dyn Clock> = self.clock.clone();
         let (center, running) = self.rt.block_on(async move {
             let center = Arc::new(
-                demo::open(&db, master, clock, Config::default())
+                demo::open(&db, master, clock, Config::default().without_rate_limits())
                     .await
                     .unwrap(),
             );
@@ -854,7 +854,7 @@ fn transaction_confirmation_end_to_end(backend: Backend) {
     let vault = app.vault();
     let device =
         protocol::signing_key(token.device_signing_key.as_ref().unwrap().expose()).unwrap();
-    let client = Client::new(&url, NetPhase::Transaction, &clock);
+    let client = Client::new(&url, NetPhase::Transaction, &clock).unwrap();
     let nonce = || -> protocol::Nonce {
         let ch: protocol::Challenge = client
             .call(
@@ -1029,6 +1029,61 @@ fn a_signed_list_with_hidden_text_never_reaches_the_customer(backend: Backend) {
         assert!(!stderr(&out).contains('\u{202e}'), "{}", stderr(&out));
     }
     assert_eq!(c.tx_state(&t.id), "pending", "nothing was answered");
+}
+
+/// The app's trust and addresses: `IPPUN_CA_FILE` narrows trust and never
+/// widens it (a file that cannot be read or holds no certificate is an
+/// error, A002, before anything is sent), every certificate of a bundle is
+/// trusted (the right CA second here), and an address with a user name in
+/// it is refused even when what precedes the `@` looks like loopback.
+#[test]
+fn the_ca_file_narrows_trust_and_addresses_are_parsed() {
+    let mut c = TestCenter::new(Backend::Sqlite);
+    c.start(None, &Tls::Trusted);
+    let mut app = App::new(&c);
+    let url = c.https_url();
+    c.add_user("trust-1", "trust-pass-1");
+
+    let out = app.add(
+        "http://[::1]@bank.example/",
+        demo::SERVICE,
+        "trust-1",
+        "trust-pass-1",
+        0,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("user name or password"),
+        "{}",
+        stderr(&out)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.pem");
+    app.ca = missing;
+    let out = app.add(&url, demo::SERVICE, "trust-1", "trust-pass-1", 0);
+    assert_code(&out, "A002");
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "no certificate here\n").unwrap();
+    app.ca = empty;
+    assert_code(
+        &app.add(&url, demo::SERVICE, "trust-1", "trust-pass-1", 0),
+        "A002",
+    );
+
+    // Another CA first, then the center's: the second is read too.
+    let other = {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.self_signed(&key).unwrap().pem()
+    };
+    let bundle = dir.path().join("bundle.pem");
+    let right = std::fs::read_to_string(c.ca_file()).unwrap();
+    std::fs::write(&bundle, format!("{other}{right}")).unwrap();
+    app.ca = bundle;
+    assert_ok(&app.add(&url, demo::SERVICE, "trust-1", "trust-pass-1", 0));
 }
 
 on_both!(

@@ -134,7 +134,7 @@ proptest! {
         let f = fixture();
         *f.reply.lock().unwrap() = (status, ctype, body.clone());
         let clock = FixedClock::from_unix(1_800_000_000);
-        let client = Client::new(&f.url, NetPhase::Setup, &clock);
+        let client = Client::new(&f.url, NetPhase::Setup, &clock).unwrap();
         let app = AppProvision::new("DEMO-BANK", "demo-user", "demo-1111-2222", 1_800_000_000).unwrap();
         let text = String::from_utf8_lossy(&body).into_owned();
         match client.post::<_, ProvisionOffer>("/v1/provision/start", app.request()) {

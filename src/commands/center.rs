@@ -15,8 +15,9 @@ use crate::cli::AddArgs;
 
 fn url_failure(ctx: &Ctx<'_>, url: &str, e: &BadUrl) -> Failure {
     let id = match e {
-        BadUrl::Scheme => "cli-center-url-scheme",
+        BadUrl::Scheme | BadUrl::Unparsable => "cli-center-url-scheme",
         BadUrl::PlainToRemote => "cli-center-url-plain",
+        BadUrl::UserInfo => "cli-center-url-userinfo",
     };
     Failure::Usage(ctx.lang.text_with(id, &[("url", url)]))
 }

@@ -83,17 +83,7 @@ fn start_center(
         );
         admin::add_service(
             &c,
-            &ServiceSpec {
-                id: SERVICE.into(),
-                name: "Load".into(),
-                logo_url: None,
-                link_url: None,
-                algorithm: "sha1".into(),
-                digits: 6,
-                period: 60,
-                validity_days: 365,
-                open: true,
-            },
+            &ServiceSpec::usual(SERVICE, "Load"),
             Actor::Tool("bench"),
         )
         .await

@@ -27,7 +27,7 @@ pub mod net;
 pub mod secret;
 pub mod services;
 
-pub use config::Config;
+pub use config::{Config, HttpLimits, Rate};
 pub use data::Backend;
 pub use error::CenterError;
 pub use secret::MasterKey;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::CenterError;
 
@@ -86,6 +86,16 @@ impl MasterKey {
         }
     }
 
+    /// A 32-byte key for one `purpose`, derived with HKDF-SHA256 (nonce
+    /// MACs, the hashes of transaction answers).
+    pub(crate) fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        let mut out = Zeroizing::new([0u8; 32]);
+        // 32 bytes is far below HKDF-SHA256's limit: expand cannot fail.
+        let _ = hkdf::Hkdf::<sha2::Sha256>::new(None, self.0.as_slice())
+            .expand(purpose.as_bytes(), out.as_mut_slice());
+        out
+    }
+
     /// Encrypts `plain`, bound to `aad`: 24-byte nonce then ciphertext.
     pub fn seal(&self, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, CenterError> {
         let cipher = XChaCha20Poly1305::new(&(*self.0).into());
@@ -116,13 +126,17 @@ impl MasterKey {
 pub fn hash_password(password: &str) -> Result<String, CenterError> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|_| CenterError::Random)?;
+    let mut memory = Vec::new();
     let out = argon(
         password,
         &salt,
         ACTIVATION_M_KIB,
         ACTIVATION_T,
         ACTIVATION_P,
-    )?;
+        &mut memory,
+    );
+    memory.zeroize();
+    let out = out?;
     Ok(format!(
         "argon2id${ACTIVATION_M_KIB}${ACTIVATION_T}${ACTIVATION_P}${}${}",
         hex::encode(salt),
@@ -132,6 +146,19 @@ pub fn hash_password(password: &str) -> Result<String, CenterError> {
 
 /// Checks a password against a stored hash (constant-time comparison).
 pub fn verify_password(password: &str, stored: &str) -> Result<bool, CenterError> {
+    let mut memory = Vec::new();
+    let r = verify_password_in(password, stored, &mut memory);
+    memory.zeroize();
+    r
+}
+
+/// The same in a reused working area `memory` (grown to the size the
+/// stored hash needs if it is smaller).
+pub fn verify_password_in(
+    password: &str,
+    stored: &str,
+    memory: &mut Vec<argon2::Block>,
+) -> Result<bool, CenterError> {
     let parts: Vec<&str> = stored.split('$').collect();
     let bad = || CenterError::Crypto("stored activation hash is malformed");
     let [kind, m, t, p, salt, hash] = parts.as_slice() else {
@@ -147,7 +174,7 @@ pub fn verify_password(password: &str, stored: &str) -> Result<bool, CenterError
     );
     let salt = hex::decode(salt).map_err(|_| bad())?;
     let want = hex::decode(hash).map_err(|_| bad())?;
-    let got = argon(password, &salt, m, t, p)?;
+    let got = argon(password, &salt, m, t, p, memory)?;
     Ok(want.len() == got.len()
         && want
             .iter()
@@ -156,15 +183,24 @@ pub fn verify_password(password: &str, stored: &str) -> Result<bool, CenterError
             == 0)
 }
 
-/// Spends the same time as a real check, for unknown users.
-pub fn dummy_verify(password: &str) {
-    let _ = argon(
+/// Spends the same work as a real check, for users without a password:
+/// fails only where a real check would fail too.
+pub fn dummy_verify_in(password: &str, memory: &mut Vec<argon2::Block>) -> Result<(), CenterError> {
+    argon(
         password,
         &[0u8; 16],
         ACTIVATION_M_KIB,
         ACTIVATION_T,
         ACTIVATION_P,
-    );
+        memory,
+    )
+    .map(|_| ())
+}
+
+/// Argon2 blocks (1 KiB each) one activation check works in.
+pub fn activation_blocks() -> usize {
+    argon2::Params::new(ACTIVATION_M_KIB, ACTIVATION_T, ACTIVATION_P, Some(32))
+        .map_or(ACTIVATION_M_KIB as usize, |p| p.block_count())
 }
 
 fn argon(
@@ -173,13 +209,23 @@ fn argon(
     m: u32,
     t: u32,
     p: u32,
+    memory: &mut Vec<argon2::Block>,
 ) -> Result<Zeroizing<[u8; 32]>, CenterError> {
     let params =
         argon2::Params::new(m, t, p, Some(32)).map_err(|_| CenterError::Crypto("argon2 params"))?;
+    let need = params.block_count();
     let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut out = Zeroizing::new([0u8; 32]);
-    a.hash_password_into(password.as_bytes(), salt, out.as_mut_slice())
-        .map_err(|_| CenterError::Crypto("argon2"))?;
+    if memory.len() < need {
+        memory.resize(need, argon2::Block::default());
+    }
+    a.hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        out.as_mut_slice(),
+        &mut memory[..need],
+    )
+    .map_err(|_| CenterError::Crypto("argon2"))?;
     Ok(out)
 }
 

@@ -42,7 +42,7 @@ struct Env {
 
 impl Env {
     fn new(backend: Backend) -> Self {
-        Self::with(backend, Config::default())
+        Self::with(backend, Config::default().without_rate_limits())
     }
 
     fn with(backend: Backend, config: Config) -> Self {
@@ -80,23 +80,9 @@ impl Env {
             );
             assert_eq!(c.backend(), backend);
             for id in [SERVICE, OTHER] {
-                admin::add_service(
-                    &c,
-                    &ServiceSpec {
-                        id: id.into(),
-                        name: id.into(),
-                        logo_url: None,
-                        link_url: None,
-                        algorithm: "sha1".into(),
-                        digits: 6,
-                        period: 60,
-                        validity_days: 365,
-                        open: true,
-                    },
-                    Actor::Tool("test"),
-                )
-                .await
-                .unwrap();
+                admin::add_service(&c, &ServiceSpec::usual(id, id), Actor::Tool("test"))
+                    .await
+                    .unwrap();
             }
             let key = admin::create_api_key(&c, SERVICE, "web", Actor::Tool("test"))
                 .await
@@ -443,7 +429,7 @@ fn lock_out_and_unlock(backend: Backend) {
     let (_, v) = e.verify("alice", &wrong);
     assert_eq!(reason(&v), "locked", "the tenth wrong code locks");
     let (_, v) = e.verify("alice", &right);
-    assert_eq!(reason(&v), "locked", "even the right code, until unlocked");
+    assert_eq!(reason(&v), "locked", "even the right code, while locked");
     let u = e.user("alice");
     assert!(u.verify_locked);
     e.rt.block_on(admin::unlock(&e.center, SERVICE, "alice", Actor::Tool("t")))
@@ -451,6 +437,16 @@ fn lock_out_and_unlock(backend: Backend) {
     let (_, v) = e.verify("alice", &right);
     assert_eq!(reason(&v), "ok");
     assert!(!e.user("alice").verify_locked);
+    // A stranger's ten wrong codes only delay the customer: the lock ends
+    // by itself after the lock time.
+    for _ in 0..10 {
+        e.verify("alice", &wrong);
+    }
+    assert!(e.user("alice").verify_locked);
+    e.advance(Config::default().verify_lock_secs + 1);
+    assert!(!e.user("alice").verify_locked);
+    let (_, v) = e.verify("alice", &e.code(&totp, 0));
+    assert_eq!(reason(&v), "ok", "{v}");
     assert!(
         e.rt.block_on(admin::unlock(
             &e.center,
@@ -539,6 +535,102 @@ fn exactly_once_under_64_parallel_attempts(backend: Backend) {
         e.count("SELECT COUNT(*) FROM audit WHERE action = 'verify' AND outcome = 'reused'"),
         3 * (i64::try_from(CLIENTS).unwrap() - 1)
     );
+}
+
+/// 30 wrong codes and the right one at the same moment: the limit of ten
+/// holds (nine `wrong`, then `locked`), and the right code is answered
+/// `ok` (it came in time) or `locked` (it came after the tenth wrong one),
+/// never `reused`, which would tell a guesser it was right.
+fn a_right_code_racing_wrong_ones_is_never_reused(backend: Backend) {
+    let e = Env::new(backend);
+    let totp = e.provision("alice");
+    let right = e.code(&totp, 0);
+    let wrong = e.wrong(&totp);
+    let barrier = Arc::new(Barrier::new(31));
+    let answers: Vec<(bool, String)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..31)
+            .map(|i| {
+                let (e, barrier) = (&e, barrier.clone());
+                let code = if i == 30 {
+                    right.clone()
+                } else {
+                    wrong.clone()
+                };
+                s.spawn(move || {
+                    barrier.wait();
+                    let (_, v) = e.verify("alice", &code);
+                    (i == 30, reason(&v).to_owned())
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let right_answer = &answers.iter().find(|(r, _)| *r).unwrap().1;
+    assert!(
+        right_answer == "ok" || right_answer == "locked",
+        "{answers:?}"
+    );
+    let wrongs = answers.iter().filter(|(r, a)| !r && a == "wrong").count();
+    let locked = answers.iter().filter(|(r, a)| !r && a == "locked").count();
+    assert_eq!(wrongs + locked, 30, "{answers:?}");
+    // The right code resets the count if it came in time, so up to nine
+    // more wrong ones may follow it.
+    let most = if right_answer == "ok" { 18 } else { 9 };
+    assert!(wrongs <= most, "{wrongs} wrong answers: {answers:?}");
+}
+
+/// A stranger asks for 300 nonces for a customer's token (the endpoint
+/// needs no signature): the customer's correction with the nonce it got
+/// before still goes through, and so does one with a nonce from after.
+fn nonce_spam_does_not_stop_a_correction(backend: Backend) {
+    use ippun_core::protocol::{ChallengeRequest, Purpose, correct_request};
+    let e = Env::new(backend);
+    let (key, device, serial, params) = e.provision_full("alice");
+    let totp = Totp::new(&SecretKey::from_bytes(key).unwrap(), params);
+    let ask = serde_json::to_vec(&ChallengeRequest {
+        version: 1,
+        serial: serial.clone(),
+        purpose: Purpose::Correct,
+    })
+    .unwrap();
+    let challenge = |body: &[u8]| -> ippun_core::protocol::Nonce {
+        let mut r = agent()
+            .post(&format!("{}/v1/challenge", e.url))
+            .header("content-type", "application/json")
+            .send(body)
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let v: serde_json::Value =
+            serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+        serde_json::from_value(v["nonce"].clone()).unwrap()
+    };
+    let mine = challenge(&ask);
+    let rows = e.count("SELECT COUNT(*) FROM nonces");
+    for _ in 0..300 {
+        challenge(&ask);
+    }
+    assert_eq!(
+        e.count("SELECT COUNT(*) FROM nonces"),
+        rows,
+        "issuing writes nothing"
+    );
+    let correct = |nonce| {
+        let otps = [e.code(&totp, 0), e.code(&totp, 1)];
+        let req = correct_request(&serial, nonce, otps, e.now(), &device);
+        let mut r = agent()
+            .post(&format!("{}/v1/correct", e.url))
+            .header("content-type", "application/json")
+            .send(serde_json::to_vec(&req).unwrap().as_slice())
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.body_mut().read_to_string().unwrap())
+    };
+    let (st, body) = correct(mine);
+    assert_eq!(st, 200, "{body}");
+    let (st, body) = correct(mine);
+    assert_eq!(st, 409, "a nonce is used once: {body}");
+    let (st, body) = correct(challenge(&ask));
+    assert_eq!(st, 200, "{body}");
 }
 
 fn bank_call(
@@ -632,12 +724,11 @@ fn bank_transaction_api(backend: Backend) {
         let (device, token_key) = (device2, token_key2);
         let nonce = || async {
             center
-                .challenge(ChallengeRequest {
+                .challenge(&ChallengeRequest {
                     version: 1,
                     serial: serial2.clone(),
                     purpose: Purpose::Tx,
                 })
-                .await
                 .unwrap()
                 .nonce
         };
@@ -744,12 +835,11 @@ fn bank_transaction_api(backend: Backend) {
         let mut nonces = Vec::new();
         for _ in 0..4 {
             let ch = center
-                .challenge(ChallengeRequest {
+                .challenge(&ChallengeRequest {
                     version: 1,
                     serial: serial.clone(),
                     purpose: Purpose::Tx,
                 })
-                .await
                 .unwrap();
             nonces.push(ch.nonce);
         }
@@ -821,17 +911,16 @@ fn bank_rp() -> ippun_center::RelyingParty {
     }
 }
 
-async fn fresh_nonce(
+fn fresh_nonce(
     c: &Center,
     serial: &str,
     purpose: ippun_core::protocol::Purpose,
 ) -> ippun_core::protocol::Nonce {
-    c.challenge(ippun_core::protocol::ChallengeRequest {
+    c.challenge(&ippun_core::protocol::ChallengeRequest {
         version: 1,
         serial: serial.to_owned(),
         purpose,
     })
-    .await
     .unwrap()
     .nonce
 }
@@ -851,7 +940,7 @@ fn tx_ready(e: &Env, user: &str) -> (Vec<u8>, ed25519_dalek::SigningKey, String)
             .unwrap();
         let st = center.tx_request_start(&bank_rp(), &user).await.unwrap();
         let start_id = st.start_id.unwrap();
-        let nonce = fresh_nonce(&center, &ser, Purpose::Tx).await;
+        let nonce = fresh_nonce(&center, &ser, Purpose::Tx);
         let req = txconfirm::start_request(&ser, nonce, &start_id, &tk, &dev).unwrap();
         center.tx_enable(req).await.unwrap();
     });
@@ -869,7 +958,7 @@ fn app_list(
     let c = e.center.clone();
     let (serial, device) = (serial.to_owned(), device.clone());
     e.rt.block_on(async move {
-        let nonce = fresh_nonce(&c, &serial, ippun_core::protocol::Purpose::Tx).await;
+        let nonce = fresh_nonce(&c, &serial, ippun_core::protocol::Purpose::Tx);
         let req = txconfirm::list_request(&serial, nonce, &device);
         let list = c.tx_list(req.clone()).await.unwrap();
         txconfirm::check_list(&req, &list, &c.public_key()).map(|()| list)
@@ -888,7 +977,7 @@ fn app_answer(
     let (key, device, serial) = ready.clone();
     let tx = tx.clone();
     e.rt.block_on(async move {
-        let nonce = fresh_nonce(&c, &serial, ippun_core::protocol::Purpose::Tx).await;
+        let nonce = fresh_nonce(&c, &serial, ippun_core::protocol::Purpose::Tx);
         let req =
             ippun_core::txconfirm::answer_request(&serial, nonce, &tx, decision, &key, &device)
                 .unwrap();
@@ -1076,6 +1165,19 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
     // Answered or expired: cannot be withdrawn.
     let t2 = post();
     app_answer(&e, &ready, &t2, Decision::Approve).unwrap();
+    // What is kept of the answer is a keyed hash, never the response code.
+    let stored: (Option<String>,) = e.rt.block_on(async {
+        sqlx::query_as("SELECT response FROM transactions WHERE id = $1")
+            .bind(&t2.id)
+            .fetch_one(e.center.pool())
+            .await
+            .unwrap()
+    });
+    let stored = stored.0.unwrap_or_default();
+    assert!(
+        stored.starts_with("hmac-sha256:") && stored.len() == 12 + 64,
+        "{stored}"
+    );
     let (s, v) = withdraw(&t2.id, key);
     assert_eq!((s, v["error"].as_str()), (409, Some("already-answered")));
     let t3 = post();
@@ -1089,7 +1191,7 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
         let center = e.center.clone();
         let (tk, dev, serial) = ready.clone();
         let (answer, withdrawal) = e.rt.block_on(async move {
-            let nonce = fresh_nonce(&center, &serial, Purpose::Tx).await;
+            let nonce = fresh_nonce(&center, &serial, Purpose::Tx);
             let req = ippun_core::txconfirm::answer_request(
                 &serial,
                 nonce,
@@ -1172,7 +1274,7 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
         let center = e.center.clone();
         let (_, dev, serial) = ready.clone();
         e.rt.block_on(async move {
-            let nonce = fresh_nonce(&center, &serial, Purpose::Renew).await;
+            let nonce = fresh_nonce(&center, &serial, Purpose::Renew);
             let app = AppRenew::new(&serial, nonce, &dev).unwrap();
             match center.renew_start(app.request().clone()).await {
                 Ok(_) => "offer".to_owned(),
@@ -1298,6 +1400,8 @@ on_both!(
     lock_out_and_unlock,
     drift_is_learned_slowly,
     exactly_once_under_64_parallel_attempts,
+    a_right_code_racing_wrong_ones_is_never_reused,
+    nonce_spam_does_not_stop_a_correction,
 );
 
 // ---------------------------------------------------------------------------

@@ -35,7 +35,7 @@ error-S0B1 = Setup could not be completed. The service ID is wrong or not availa
 
 error-S0C1 = The user ID or the activation password is wrong.
     .remedy = Check both against the letter from your bank and enter them again. After several wrong tries the activation password is locked.
-    .helpdesk = Each wrong try counts against the activation password; after the configured number it locks (S0C4). Tell the customer how many tries remain.
+    .helpdesk = Each wrong try counts against the service ID and user ID together; five within 15 minutes lock setup for 15 minutes (S0C4). `admin user list` shows the tries so far.
 
 error-S0B4 = This user ID is already set up on another device. A token can be used on one device only.
     .remedy = To use this device, please ask your bank to re-issue the token.
@@ -50,8 +50,8 @@ error-S0G1 = Setup could not be completed.
     .helpdesk = The center refused the request without a more specific reason. Check the audit log for this user.
 
 error-S0C4 = The activation password is locked after too many wrong tries.
-    .remedy = Please ask your bank for a new activation password.
-    .helpdesk = Issue a new activation password in the admin console; this also resets the failure counter.
+    .remedy = Please wait 15 minutes and try again, or ask your bank for a new activation password.
+    .helpdesk = Five wrong tries within 15 minutes lock setup for 15 minutes (the center's setting); the lock ends by itself, and a new activation password ends it at once. User IDs that do not exist lock the same way, so a lock does not prove the user ID is right.
 
 error-S0F1 = This device's date, time or time zone appears to be wrong.
     .remedy = Set the date, time and time zone of this device correctly (automatic time is best), then try again.
@@ -336,6 +336,7 @@ cli-state-expired = expired
 cli-prompt-activation-password = Activation password:
 cli-center-url-scheme = “{ $url }” is not a center address. It must start with https:// (http:// is allowed only for a center on this computer).
 cli-center-url-plain = “{ $url }” uses plain http:// to another computer. Centers must be reached over https://.
+cli-center-url-userinfo = “{ $url }” carries a user name or password. A center address has none: give it as https://host/ only.
 cli-center-key-bad = The center key is not valid. It looks like ed25519: followed by 64 hexadecimal digits.
 cli-center-key-unknown = No key is known for the center at { $url }. Give it with --center-key, or start the demo center, which records its key for this app.
 cli-setup-complete = Setup complete: “{ $name }” (serial { $serial }, valid until { $expires }).

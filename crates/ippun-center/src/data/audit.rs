@@ -39,7 +39,7 @@ impl Actor<'_> {
 macro_rules! actions {
     ($($(#[$doc:meta])* $v:ident = $s:literal,)*) => {
         /// What was done.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Action {
             $($(#[$doc])* $v,)*
         }
@@ -266,6 +266,16 @@ pub async fn record(db: &Db, at: u64, entry: AuditEntry<'_>) -> Result<(), Cente
     let mut w = db.write(at).await?;
     w.audit(entry).await?;
     w.commit().await
+}
+
+/// Deletes the records from before `before`; how many.
+pub async fn prune(w: &mut super::Write<'_>, before: u64) -> Result<u64, CenterError> {
+    let n = sqlx::query("DELETE FROM audit WHERE at < $1")
+        .bind(to_db(before))
+        .execute(w.conn())
+        .await?
+        .rows_affected();
+    Ok(n)
 }
 
 /// One audit record as stored.

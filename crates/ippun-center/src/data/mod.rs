@@ -19,6 +19,7 @@
 //! | [`audit`] | `audit` |
 
 pub mod api_keys;
+pub mod attempts;
 pub mod audit;
 pub mod center_key;
 pub mod nonces;
@@ -98,6 +99,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "drop_demo_column",
         include_str!("../../migrations/0005_drop_demo_column.sql"),
+    ),
+    (
+        6,
+        "internet",
+        include_str!("../../migrations/0006_internet.sql"),
     ),
 ];
 
@@ -233,6 +239,7 @@ impl Db {
         Ok(Write {
             tx,
             at,
+            backend: self.backend,
             _turn: turn,
         })
     }
@@ -243,6 +250,7 @@ impl Db {
 pub struct Write<'a> {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     at: u64,
+    backend: Backend,
     _turn: Option<tokio::sync::MutexGuard<'a, ()>>,
 }
 
@@ -258,6 +266,11 @@ impl Write<'_> {
     /// The connection, for this layer's modules.
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
+    }
+
+    /// The engine, for the few statements the two spell differently.
+    pub(crate) fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The center time this write happens at.

@@ -1,75 +1,44 @@
-//! The `nonces` table: center nonces for device-signed requests, each bound
-//! to a token and a purpose and used once.
+//! The `nonces` table: the center nonces that signed requests have used.
+//! Nonces are issued without a row (each carries its own MAC, see
+//! [`services::signed`](crate::services::signed)); a row is written when
+//! one is used, and kept until the nonce would have expired, so that each
+//! is used once. Strangers cannot fill or evict anything here: only a
+//! request with a valid device signature writes a row.
 
 use ippun_core::protocol::{self, Purpose};
 
-use super::{Db, Write, to_db};
+use super::{Write, to_db};
 use crate::CenterError;
 
-/// Most outstanding nonces per token.
-pub const PER_TOKEN: i64 = 4;
-
-/// Stores a fresh nonce for `serial`, dropping expired and used ones and
-/// keeping at most [`PER_TOKEN`] per token.
-pub async fn issue(
+/// Uses `nonce` (of `serial`, for `purpose`, valid until `expires_at`);
+/// `false` if it was used already.
+pub async fn use_once(
     w: &mut Write<'_>,
     nonce: &protocol::Nonce,
     serial: &str,
     purpose: Purpose,
     expires_at: u64,
-) -> Result<(), CenterError> {
-    let now = w.at();
-    sqlx::query("DELETE FROM nonces WHERE expires_at <= $1 OR (serial = $2 AND used = 1)")
-        .bind(to_db(now))
-        .bind(serial)
-        .execute(w.conn())
-        .await?;
-    sqlx::query(
-        "DELETE FROM nonces WHERE serial = $1 AND nonce NOT IN
-           (SELECT nonce FROM nonces WHERE serial = $2 ORDER BY expires_at DESC LIMIT $3)",
-    )
-    .bind(serial)
-    .bind(serial)
-    .bind(PER_TOKEN)
-    .execute(w.conn())
-    .await?;
-    sqlx::query("INSERT INTO nonces (nonce, serial, purpose, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(nonce.0.as_slice())
-        .bind(serial)
-        .bind(purpose.as_str())
-        .bind(to_db(expires_at))
-        .execute(w.conn())
-        .await?;
-    Ok(())
-}
-
-/// Whether `nonce` is a live, unused nonce of `serial` for `purpose`.
-pub async fn is_live(
-    db: &Db,
-    nonce: &protocol::Nonce,
-    serial: &str,
-    purpose: Purpose,
-    now: u64,
 ) -> Result<bool, CenterError> {
-    Ok(sqlx::query(
-        "SELECT 1 FROM nonces
-         WHERE nonce = $1 AND serial = $2 AND purpose = $3 AND used = 0 AND expires_at > $4",
+    let n = sqlx::query(
+        "INSERT INTO nonces (nonce, serial, purpose, used, expires_at) VALUES ($1, $2, $3, 1, $4)
+         ON CONFLICT DO NOTHING",
     )
     .bind(nonce.0.as_slice())
     .bind(serial)
     .bind(purpose.as_str())
-    .bind(to_db(now))
-    .fetch_optional(db.pool())
+    .bind(to_db(expires_at))
+    .execute(w.conn())
     .await?
-    .is_some())
+    .rows_affected();
+    Ok(n == 1)
 }
 
-/// Uses a nonce; `false` if it was used already.
-pub async fn use_once(w: &mut Write<'_>, nonce: &protocol::Nonce) -> Result<bool, CenterError> {
-    let n = sqlx::query("UPDATE nonces SET used = 1 WHERE nonce = $1 AND used = 0")
-        .bind(nonce.0.as_slice())
+/// Deletes used nonces that have expired anyway; how many.
+pub async fn sweep(w: &mut Write<'_>) -> Result<u64, CenterError> {
+    let n = sqlx::query("DELETE FROM nonces WHERE expires_at <= $1")
+        .bind(to_db(w.at()))
         .execute(w.conn())
         .await?
         .rows_affected();
-    Ok(n == 1)
+    Ok(n)
 }

@@ -161,3 +161,14 @@ pub async fn mark_done(
         .rows_affected();
     Ok(n == 1)
 }
+
+/// Deletes sessions past their time (offers never confirmed, and done ones
+/// past the time their reply is kept); how many.
+pub async fn sweep(w: &mut Write<'_>) -> Result<u64, CenterError> {
+    let n = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(to_db(w.at()))
+        .execute(w.conn())
+        .await?
+        .rows_affected();
+    Ok(n)
+}

@@ -163,8 +163,9 @@ pub async fn has_active(db: &Db, sid: &str, uid: &str) -> Result<bool, CenterErr
 pub struct Subject {
     /// Suspended by the bank.
     pub suspended: bool,
-    /// Locked out of the verify API.
-    pub locked: bool,
+    /// When a wrong code locked the user out of the verify API (the lock
+    /// ends after the center's lock time).
+    pub locked_at: Option<u64>,
     /// The active token, if any.
     pub token: Option<TokenRow>,
 }
@@ -189,7 +190,9 @@ pub async fn subject(db: &Db, sid: &str, uid: &str) -> Result<Option<Subject>, C
     let serial: Option<String> = r.try_get("serial")?;
     Ok(Some(Subject {
         suspended: flag(&r, "suspended")?,
-        locked: r.try_get::<Option<i64>, _>("verify_locked_at")?.is_some(),
+        locked_at: r
+            .try_get::<Option<i64>, _>("verify_locked_at")?
+            .map(from_db),
         token: serial.map(|_| read(&r)).transpose()?,
     }))
 }
@@ -394,15 +397,15 @@ pub async fn enable_tx(w: &mut Write<'_>, serial: &str) -> Result<(), CenterErro
 }
 
 /// Accepts `step` for the token unless it is not newer than the last
-/// accepted step, the token is no longer active, or the user was locked
-/// meanwhile: one statement decides, so racing requests cannot both win.
+/// accepted step or the token is no longer active: one statement decides,
+/// so racing requests cannot both win. (The caller holds the user's
+/// reserved verify attempt in the same transaction, so a lock-out cannot
+/// slip in between.)
 /// Learns drift slowly (`off` is the code's offset from the expected step).
 /// The drift after it, or `None` when not accepted.
 pub async fn accept_step(
     w: &mut Write<'_>,
     serial: &str,
-    sid: &str,
-    uid: &str,
     step: u64,
     off: i64,
 ) -> Result<Option<i64>, CenterError> {
@@ -413,15 +416,11 @@ pub async fn accept_step(
             drift_lean  = CASE WHEN $2 <> 0 AND drift_lean = $2 THEN 0 ELSE $2 END
          WHERE serial = $3 AND state = 'active'
            AND (last_step IS NULL OR last_step < $1)
-           AND NOT EXISTS (SELECT 1 FROM users u WHERE u.service_id = $4
-                           AND u.user_id = $5 AND u.verify_locked_at IS NOT NULL)
          RETURNING drift_steps",
     )
     .bind(to_db(step))
     .bind(off)
     .bind(serial)
-    .bind(sid)
-    .bind(uid)
     .fetch_optional(w.conn())
     .await?;
     row.map(|r| r.try_get("drift_steps").map_err(CenterError::from))

@@ -345,13 +345,14 @@ pub async fn withdraw(
     Ok(n == 1)
 }
 
-/// Records the customer's answer if `id` still waits; `false` if it did
-/// not (answered, withdrawn or expired meanwhile).
+/// Records the customer's answer (`digest`: what is kept of the response
+/// code, never the code) if `id` still waits; `false` if it did not
+/// (answered, withdrawn or expired meanwhile).
 pub async fn answer(
     w: &mut Write<'_>,
     id: &str,
     state: TxState,
-    response: &str,
+    digest: &str,
 ) -> Result<bool, CenterError> {
     let at = to_db(w.at());
     let n = sqlx::query(
@@ -359,7 +360,7 @@ pub async fn answer(
          WHERE id = $4 AND state = 'pending' AND expires_at > $5",
     )
     .bind(state.as_str())
-    .bind(response)
+    .bind(digest)
     .bind(at)
     .bind(id)
     .bind(at)

@@ -1,10 +1,11 @@
 //! The `users` table: a bank's customers, their activation passwords and
-//! their verify-API failure counts.
+//! their verify-API attempt counts (activation attempts are in
+//! [`attempts`](super::attempts)).
 
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Db, Write, flag, from_db, to_db};
+use super::{Backend, Db, Write, flag, from_db, to_db};
 use crate::CenterError;
 
 /// What setup needs to know of a user.
@@ -12,12 +13,12 @@ use crate::CenterError;
 pub struct Activation {
     /// Suspended by the bank.
     pub suspended: bool,
-    /// Argon2id hash of the outstanding activation password (`None`: none).
+    /// Argon2id hash of the user's activation password (`None`: none).
     pub hash: Option<String>,
+    /// The password was used for a setup that completed.
+    pub used: bool,
     /// When that password stops being valid.
     pub expires_at: Option<u64>,
-    /// Wrong activation passwords so far.
-    pub failures: i64,
     /// Token validity for this user (`None`: the service's).
     pub validity_days: Option<u64>,
 }
@@ -25,7 +26,7 @@ pub struct Activation {
 /// A user's activation state (`None`: no such user).
 pub async fn activation(db: &Db, sid: &str, uid: &str) -> Result<Option<Activation>, CenterError> {
     let row = sqlx::query(
-        "SELECT suspended, activation_hash, activation_expires_at, failures, validity_days
+        "SELECT suspended, activation_hash, activation_used, activation_expires_at, validity_days
          FROM users WHERE service_id = $1 AND user_id = $2",
     )
     .bind(sid)
@@ -36,56 +37,29 @@ pub async fn activation(db: &Db, sid: &str, uid: &str) -> Result<Option<Activati
         Ok(Activation {
             suspended: flag(&r, "suspended")?,
             hash: r.try_get("activation_hash")?,
+            used: flag(&r, "activation_used")?,
             expires_at: r
                 .try_get::<Option<i64>, _>("activation_expires_at")?
                 .map(from_db),
-            failures: r.try_get("failures")?,
             validity_days: r.try_get::<Option<i64>, _>("validity_days")?.map(from_db),
         })
     })
     .transpose()
 }
 
-/// Counts a wrong activation password; the count after it.
-pub async fn add_failure(w: &mut Write<'_>, sid: &str, uid: &str) -> Result<i64, CenterError> {
-    let row = sqlx::query(
-        "UPDATE users SET failures = failures + 1 WHERE service_id = $1 AND user_id = $2
-         RETURNING failures",
-    )
-    .bind(sid)
-    .bind(uid)
-    .fetch_one(w.conn())
-    .await?;
-    Ok(row.try_get("failures")?)
-}
-
-/// Sets the count of wrong activation passwords.
-pub async fn set_failures(
+/// Marks the activation password used (its setup completed). The hash is
+/// kept so that the right password can be told apart from a wrong one
+/// afterwards (S0B4 against S0C1).
+pub async fn mark_activation_used(
     w: &mut Write<'_>,
     sid: &str,
     uid: &str,
-    failures: i64,
 ) -> Result<(), CenterError> {
-    sqlx::query("UPDATE users SET failures = $1 WHERE service_id = $2 AND user_id = $3")
-        .bind(failures)
+    sqlx::query("UPDATE users SET activation_used = 1 WHERE service_id = $1 AND user_id = $2")
         .bind(sid)
         .bind(uid)
         .execute(w.conn())
         .await?;
-    Ok(())
-}
-
-/// Ends the activation password (used, or replaced by an active token) and
-/// its failure count.
-pub async fn clear_activation(w: &mut Write<'_>, sid: &str, uid: &str) -> Result<(), CenterError> {
-    sqlx::query(
-        "UPDATE users SET activation_hash = NULL, activation_expires_at = NULL, failures = 0
-         WHERE service_id = $1 AND user_id = $2",
-    )
-    .bind(sid)
-    .bind(uid)
-    .execute(w.conn())
-    .await?;
     Ok(())
 }
 
@@ -122,8 +96,8 @@ pub async fn insert(w: &mut Write<'_>, u: &NewUser<'_>) -> Result<bool, CenterEr
     Ok(r.rows_affected() == 1)
 }
 
-/// Gives the user a new activation password and clears the failure count;
-/// `false` if there is no such user.
+/// Gives the user a new (unused) activation password; `false` if there is
+/// no such user. The caller clears the attempts.
 pub async fn set_password(
     w: &mut Write<'_>,
     sid: &str,
@@ -132,7 +106,7 @@ pub async fn set_password(
     expires_at: u64,
 ) -> Result<bool, CenterError> {
     let n = sqlx::query(
-        "UPDATE users SET activation_hash = $1, activation_expires_at = $2, failures = 0
+        "UPDATE users SET activation_hash = $1, activation_expires_at = $2, activation_used = 0
          WHERE service_id = $3 AND user_id = $4",
     )
     .bind(hash)
@@ -218,16 +192,65 @@ pub async fn unlock_verify(w: &mut Write<'_>, sid: &str, uid: &str) -> Result<bo
     Ok(n == 1)
 }
 
-/// Clears the wrong-code count after a right code.
-pub async fn reset_verify_failures(
+/// Takes the user's row for one verify check, before the code is checked:
+/// the wrong codes in a row so far, or `None` while the user is locked out
+/// (locked at or after `locked_since`). A lock that is over is cleared and
+/// counting starts again from zero. The row stays taken (PostgreSQL: row lock;
+/// SQLite: the write lock) until the transaction ends, so checks of one
+/// user run one after the other and the count is exact under any
+/// concurrency.
+pub async fn reserve_verify(
     w: &mut Write<'_>,
     sid: &str,
     uid: &str,
+    locked_since: u64,
+) -> Result<Option<i64>, CenterError> {
+    // A row lock, not a write: PostgreSQL's FOR UPDATE; SQLite's writes
+    // already run one at a time (the write turn).
+    let sql = match w.backend() {
+        Backend::Postgres => {
+            "SELECT verify_failures, verify_locked_at FROM users
+             WHERE service_id = $1 AND user_id = $2 FOR UPDATE"
+        }
+        Backend::Sqlite => {
+            "SELECT verify_failures, verify_locked_at FROM users
+             WHERE service_id = $1 AND user_id = $2"
+        }
+    };
+    let row: Option<(i64, Option<i64>)> = sqlx::query_as(sql)
+        .bind(sid)
+        .bind(uid)
+        .fetch_optional(w.conn())
+        .await?;
+    match row {
+        // No such user (users are never deleted): nothing to count.
+        None => Ok(None),
+        Some((_, Some(at))) if from_db(at) >= locked_since => Ok(None),
+        // A lock that is over: cleared, and counting starts from zero.
+        Some((_, Some(_))) => {
+            settle_verify(w, sid, uid, 0, false).await?;
+            Ok(Some(0))
+        }
+        Some((n, None)) => Ok(Some(n)),
+    }
+}
+
+/// Settles a verify check: sets the count of wrong codes in a row (0
+/// after a right code), and with `lock` locks the user out from now.
+pub async fn settle_verify(
+    w: &mut Write<'_>,
+    sid: &str,
+    uid: &str,
+    failures: i64,
+    lock: bool,
 ) -> Result<(), CenterError> {
+    let at = lock.then(|| to_db(w.at()));
     sqlx::query(
-        "UPDATE users SET verify_failures = 0
-         WHERE service_id = $1 AND user_id = $2 AND verify_failures <> 0",
+        "UPDATE users SET verify_failures = $1, verify_locked_at = $2
+         WHERE service_id = $3 AND user_id = $4",
     )
+    .bind(failures)
+    .bind(at)
     .bind(sid)
     .bind(uid)
     .execute(w.conn())
@@ -235,37 +258,9 @@ pub async fn reset_verify_failures(
     Ok(())
 }
 
-/// Counts a wrong code at the verify API; the `limit`-th in a row locks
-/// the user. The count after it, and whether the user is now locked.
-pub async fn add_verify_failure(
-    w: &mut Write<'_>,
-    sid: &str,
-    uid: &str,
-    limit: i64,
-) -> Result<(i64, bool), CenterError> {
-    let at = w.at();
-    let r = sqlx::query(
-        "UPDATE users SET verify_failures = verify_failures + 1,
-            verify_locked_at = CASE WHEN verify_failures + 1 >= $1
-                                    THEN COALESCE(verify_locked_at, $2)
-                                    ELSE verify_locked_at END
-         WHERE service_id = $3 AND user_id = $4
-         RETURNING verify_failures, verify_locked_at",
-    )
-    .bind(limit)
-    .bind(to_db(at))
-    .bind(sid)
-    .bind(uid)
-    .fetch_one(w.conn())
-    .await?;
-    Ok((
-        r.try_get("verify_failures")?,
-        r.try_get::<Option<i64>, _>("verify_locked_at")?.is_some(),
-    ))
-}
-
 /// One user, for listings (never the password or its hash).
 #[derive(Debug, Clone, Serialize)]
+#[allow(clippy::struct_excessive_bools)] // a listing: each flag is a column
 pub struct UserRow {
     /// Service.
     pub service_id: String,
@@ -275,23 +270,41 @@ pub struct UserRow {
     pub suspended: bool,
     /// An activation password is outstanding.
     pub activation_pending: bool,
-    /// Wrong activation passwords so far.
+    /// Wrong activation passwords in the current window.
     pub failures: i64,
+    /// The activation password is locked for now.
+    pub activation_locked: bool,
     /// Consecutive wrong codes at the verify API.
     pub verify_failures: i64,
-    /// Locked out of the verify API (until unlocked).
+    /// Locked out of the verify API (until the lock time is over or an
+    /// admin unlocks).
     pub verify_locked: bool,
 }
 
-/// Users of a service (all services when `None`).
-pub async fn list(db: &Db, service_id: Option<&str>) -> Result<Vec<UserRow>, CenterError> {
+/// Users of a service (all services when `None`), as of `now`; a verify
+/// lock set at or after `verify_locked_since` still holds.
+pub async fn list(
+    db: &Db,
+    service_id: Option<&str>,
+    now: u64,
+    verify_locked_since: u64,
+) -> Result<Vec<UserRow>, CenterError> {
     let rows = sqlx::query(
-        "SELECT service_id, user_id, suspended,
-                CASE WHEN activation_hash IS NULL THEN 0 ELSE 1 END AS pending, failures,
-                verify_failures, verify_locked_at
-         FROM users WHERE ($1 IS NULL OR service_id = $1) ORDER BY service_id, user_id",
+        "SELECT u.service_id, u.user_id, u.suspended,
+                CASE WHEN u.activation_hash IS NULL OR u.activation_used = 1 THEN 0 ELSE 1 END
+                    AS pending,
+                COALESCE(a.failures, 0) AS failures,
+                CASE WHEN a.locked_until > $2 THEN 1 ELSE 0 END AS activation_locked,
+                u.verify_failures,
+                CASE WHEN u.verify_locked_at >= $3 THEN 1 ELSE 0 END AS verify_locked
+         FROM users u
+         LEFT JOIN activation_attempts a
+           ON a.service_id = u.service_id AND a.user_id = u.user_id
+         WHERE ($1 IS NULL OR u.service_id = $1) ORDER BY u.service_id, u.user_id",
     )
     .bind(service_id)
+    .bind(to_db(now))
+    .bind(to_db(verify_locked_since))
     .fetch_all(db.pool())
     .await?;
     rows.iter()
@@ -302,8 +315,9 @@ pub async fn list(db: &Db, service_id: Option<&str>) -> Result<Vec<UserRow>, Cen
                 suspended: flag(r, "suspended")?,
                 activation_pending: flag(r, "pending")?,
                 failures: r.try_get("failures")?,
+                activation_locked: flag(r, "activation_locked")?,
                 verify_failures: r.try_get("verify_failures")?,
-                verify_locked: r.try_get::<Option<i64>, _>("verify_locked_at")?.is_some(),
+                verify_locked: flag(r, "verify_locked")?,
             })
         })
         .collect()

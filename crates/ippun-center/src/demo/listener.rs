@@ -13,8 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::IncomingStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -94,9 +92,9 @@ impl CutSwitch {
     }
 }
 
-impl Connected<IncomingStream<'_, DemoListener>> for CutSwitch {
-    fn connect_info(stream: IncomingStream<'_, DemoListener>) -> Self {
-        stream.remote_addr().clone()
+impl crate::http::server::Peer for CutSwitch {
+    fn addr(&self) -> SocketAddr {
+        self.peer
     }
 }
 

@@ -22,7 +22,7 @@ pub use users::{
     users,
 };
 
-use crate::data::{Actor, tokens, users as user_rows};
+use crate::data::{Actor, attempts, tokens, users as user_rows};
 use crate::http::{self, Running};
 use crate::services::RelyingParty;
 use crate::services::admin::{self, ServiceSpec};
@@ -99,17 +99,13 @@ pub fn serve(
 ) -> Result<Running, CenterError> {
     let is_tls = tls.is_some();
     let listener = listener::DemoListener::new(tcp, tls, faults.clone())?;
-    let addr = listener.local();
-    let routes = http::app::routes()
-        .layer(axum::middleware::from_fn_with_state(faults, fault::apply))
-        .merge(http::bank::routes());
-    let app =
-        http::finish(routes, center).into_make_service_with_connect_info::<listener::CutSwitch>();
-    Ok(Running::spawn(addr, is_tls, move |stop| {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .into_future()
-    }))
+    let routes = http::limit::limited(
+        http::app::routes().layer(axum::middleware::from_fn_with_state(faults, fault::apply)),
+        &center,
+    )
+    .merge(http::bank::routes());
+    let app = http::finish(routes, Arc::clone(&center));
+    Ok(http::server::run(listener, is_tls, app, center)?)
 }
 
 /// Seeds the demo services and users, unless the database already has
@@ -162,8 +158,8 @@ pub async fn seed(center: &Center) -> Result<bool, CenterError> {
         match u.seed {
             Seed::Absent => continue,
             Seed::Active => {
-                // Set up on a device that is not this one: an active token
-                // and no activation password.
+                // Set up on a device that is not this one: an active token,
+                // and the activation password it was set up with (used).
                 let mut key = Zeroizing::new([0u8; 20]);
                 getrandom::fill(key.as_mut_slice()).map_err(|_| CenterError::Random)?;
                 admin::import_tokens(
@@ -173,6 +169,12 @@ pub async fn seed(center: &Center) -> Result<bool, CenterError> {
                     Actor::Demo,
                 )
                 .await?;
+                let hash = crate::secret::hash_password(u.activation_password)?;
+                let mut w = center.db().write(now).await?;
+                user_rows::set_password(&mut w, u.service_id, u.user_id, &hash, attempts::FOREVER)
+                    .await?;
+                user_rows::mark_activation_used(&mut w, u.service_id, u.user_id).await?;
+                w.commit().await?;
                 continue;
             }
             _ => {}
@@ -191,9 +193,10 @@ pub async fn seed(center: &Center) -> Result<bool, CenterError> {
                 admin::set_suspended(center, u.service_id, u.user_id, true, Actor::Demo).await?;
             }
             Seed::Locked => {
+                // Locked for good, so that the scenario always shows S0C4
+                // (a real lock ends after the center's lock time).
                 let mut w = center.db().write(now).await?;
-                let max = center.config().max_activation_failures;
-                user_rows::set_failures(&mut w, u.service_id, u.user_id, max).await?;
+                attempts::lock(&mut w, u.service_id, u.user_id, attempts::FOREVER).await?;
                 w.commit().await?;
             }
             Seed::PasswordExpired => {

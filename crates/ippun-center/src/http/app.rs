@@ -54,7 +54,9 @@ handler!(provision_start, protocol::ProvisionStart, |c, r| c
     .provision_start(r));
 handler!(provision_confirm, protocol::Confirm, |c, r| c
     .confirm(SessionKind::Provision, r));
-handler!(challenge, protocol::ChallengeRequest, |c, r| c.challenge(r));
+handler!(challenge, protocol::ChallengeRequest, |c, r| {
+    std::future::ready(c.challenge(&r))
+});
 handler!(renew_start, protocol::RenewStart, |c, r| c.renew_start(r));
 handler!(renew_confirm, protocol::Confirm, |c, r| c
     .confirm(SessionKind::Renew, r));

@@ -10,9 +10,11 @@
 //! | 404 | unknown path, session, token, user or transaction |
 //! | 409 | nonce unknown, used, expired or replayed; a bank request the state does not allow |
 //! | 413 | body larger than 16 KiB |
+//! | 408 | the request took longer than the request time limit |
 //! | 415 | not `application/json` |
+//! | 429 | too many requests from this client or in all (`Retry-After`) |
 //! | 500 | the center failed (no detail) |
-//! | 503 | the database is out of reach for now (`Retry-After`); retry |
+//! | 503 | the database is out of reach for now, or password checks are at their limit (`busy`) (`Retry-After`); retry |
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -90,8 +92,19 @@ impl HttpError {
                 "stale-nonce",
                 "the nonce is unknown, used, expired or replayed",
             ),
+            ApiError::Busy => Self::busy(now),
             ApiError::Internal(e) => Self::internal(now, &e),
         }
+    }
+
+    /// 503 `busy`: the password checks are at their limit.
+    pub fn busy(now: u64) -> Self {
+        Self::new(
+            now,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the center is busy; retry shortly",
+        )
     }
 
     /// A bank request's failure.

@@ -1,6 +1,8 @@
 //! The HTTP layer: the app's routes and the bank's routes as two routers,
 //! extractors for protocol JSON and the bank's API key, errors as
-//! responses (see [`error`] for the status codes), and serving.
+//! responses (see [`error`] for the status codes), rate limits
+//! ([`limit`]), and serving with timeouts and a connection bound
+//! ([`server`]).
 //!
 //! Nothing is written to the database for 4xx answers other than 403.
 
@@ -8,6 +10,8 @@ pub mod app;
 pub mod bank;
 pub mod error;
 pub mod extract;
+pub mod limit;
+pub mod server;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -23,10 +27,12 @@ pub use error::HttpError;
 
 use crate::{Center, CenterError};
 
-/// The whole API of a production center: the app's routes and the bank's,
-/// a JSON 404 for any other path, and the 16 KiB body limit.
+/// The whole API of a production center: the app's routes (rate-limited)
+/// and the bank's, a JSON 404 for any other path, and the 16 KiB body
+/// limit.
 pub fn router(center: Arc<Center>) -> Router {
-    finish(app::routes().merge(bank::routes()), center)
+    let app = limit::limited(app::routes(), &center);
+    finish(app.merge(bank::routes()), center)
 }
 
 /// Adds the JSON 404 and the body limit to `routes` and gives them the
@@ -115,11 +121,6 @@ pub fn serve(
 ) -> Result<Running, CenterError> {
     let is_tls = tls.is_some();
     let listener = crate::net::Listener::new(tcp, tls)?;
-    let addr = listener.local();
-    let app = router(center);
-    Ok(Running::spawn(addr, is_tls, move |stop| {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .into_future()
-    }))
+    let app = router(Arc::clone(&center));
+    Ok(server::run(listener, is_tls, app, center)?)
 }

@@ -11,7 +11,9 @@ use super::verify::{KEY_PREFIX, secret_hash, split_key};
 use crate::data::services::{self, Flag, NewService};
 use crate::data::tokens::{self, NewToken, TokenStatus};
 use crate::data::users::{self, NewUser};
-use crate::data::{Action, Actor, AuditEntry, Outcome, Who, api_keys, audit, params_of, to_db};
+use crate::data::{
+    Action, Actor, AuditEntry, Outcome, Who, api_keys, attempts, audit, params_of, to_db,
+};
 use crate::{CenterError, secret};
 
 pub use crate::data::api_keys::ApiKeyRow;
@@ -44,6 +46,24 @@ pub struct ServiceSpec {
     pub validity_days: u64,
     /// Open for setup.
     pub open: bool,
+}
+
+impl ServiceSpec {
+    /// A service open for setup with the usual token: HMAC-SHA1, six
+    /// digits, a 60-second step, valid 365 days; no logo or web site.
+    pub fn usual(id: &str, name: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            logo_url: None,
+            link_url: None,
+            algorithm: "sha1".into(),
+            digits: 6,
+            period: 60,
+            validity_days: 365,
+            open: true,
+        }
+    }
 }
 
 fn service_id(id: &str) -> Result<ServiceId, CenterError> {
@@ -258,6 +278,7 @@ pub async fn new_password(
         now + ACTIVATION_VALIDITY_SECS,
     )
     .await?;
+    attempts::clear(&mut w, service_id, user_id).await?;
     let entry = AuditEntry::new(
         actor,
         Action::Password,
@@ -310,6 +331,7 @@ pub async fn reissue(
     {
         return Err(no_user(service_id, user_id));
     }
+    attempts::clear(&mut w, service_id, user_id).await?;
     tokens::revoke_all(&mut w, service_id, user_id).await?;
     let who = Who::user(service_id, user_id);
     w.audit(AuditEntry::new(actor, Action::Password, who, Outcome::Done))
@@ -433,7 +455,9 @@ pub async fn services(center: &Center) -> Result<Vec<ServiceRow>, CenterError> {
 
 /// Users of a service (all services when `None`).
 pub async fn users(center: &Center, service_id: Option<&str>) -> Result<Vec<UserRow>, CenterError> {
-    users::list(center.db(), service_id).await
+    let now = center.now();
+    let since = now.saturating_sub(center.config().verify_lock_secs);
+    users::list(center.db(), service_id, now, since).await
 }
 
 /// Tokens of a service (all when `None`).

@@ -12,13 +12,19 @@
 //! | [`tx`] | transaction confirmation (bank and app sides) |
 //! | [`admin`] | the admin console's acts |
 //! | [`events`] | what leaves the center for an optional hook |
+//! | [`admission`] | how many password checks run and wait at once |
+//! | [`refusals`] | refusals in the audit log, bounded under floods |
+//! | [`sweep`] | deleting what is past its time |
 
 pub mod admin;
+pub mod admission;
 pub mod correct;
 pub mod events;
 pub mod provision;
+pub mod refusals;
 pub mod renew;
 pub mod signed;
+pub mod sweep;
 pub mod tx;
 pub mod verify;
 
@@ -32,9 +38,7 @@ use ippun_core::protocol::{self, CenterKey, ProtocolError};
 use ippun_core::{Clock, ErrorCode, SecretKey, Totp};
 use zeroize::Zeroize;
 
-use crate::data::{
-    self, Action, Actor, AuditEntry, Backend, Db, Outcome, Who, center_key, tokens::TokenRow,
-};
+use crate::data::{Action, Backend, Db, Who, center_key, tokens::TokenRow};
 use crate::secret::MasterKey;
 use crate::{CenterError, Config};
 use events::{Event, EventHook};
@@ -54,6 +58,8 @@ pub enum ApiError {
     UnknownToken,
     /// The nonce is unknown, used, expired or replayed.
     StaleNonce,
+    /// Too many password checks at once: retry shortly.
+    Busy,
     /// Something broke inside the center.
     Internal(CenterError),
 }
@@ -86,6 +92,10 @@ pub struct Center {
     clock: Arc<dyn Clock>,
     config: Config,
     hook: Option<Arc<dyn EventHook>>,
+    hasher: admission::Hasher,
+    refusals: refusals::RefusalMeter,
+    nonce_key: signed::NonceKey,
+    answer_key: zeroize::Zeroizing<[u8; 32]>,
 }
 
 impl fmt::Debug for Center {
@@ -108,6 +118,10 @@ impl Center {
     ) -> Result<Self, CenterError> {
         let db = Db::open(db, config.db_wait).await?;
         let signing = load_or_create_signing_key(&db, &master, clock.unix_seconds()).await?;
+        let hasher =
+            admission::Hasher::new(config.hash_workers, config.hash_queue, config.hash_wait);
+        let nonce_key = signed::NonceKey::of(&master);
+        let answer_key = master.derive("ippun center transaction answer v1");
         Ok(Self {
             db,
             master,
@@ -115,6 +129,10 @@ impl Center {
             clock,
             config,
             hook: None,
+            hasher,
+            refusals: refusals::RefusalMeter::default(),
+            nonce_key,
+            answer_key,
         })
     }
 
@@ -170,6 +188,31 @@ impl Center {
         &self.signing
     }
 
+    pub(crate) fn hasher(&self) -> &admission::Hasher {
+        &self.hasher
+    }
+
+    pub(crate) fn nonce_key(&self) -> &signed::NonceKey {
+        &self.nonce_key
+    }
+
+    /// What is stored of a customer's answer to transaction `tx_id`: an
+    /// HMAC-SHA256 under a key derived from the master key, hex (the answer
+    /// itself is a short code, so a plain hash could be reversed).
+    pub(crate) fn answer_digest(&self, tx_id: &str, answer: &str) -> Result<String, CenterError> {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(self.answer_key.as_slice())
+            .map_err(|_| CenterError::Crypto("answer key"))?;
+        for part in [tx_id.as_bytes(), answer.as_bytes()] {
+            mac.update(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes());
+            mac.update(part);
+        }
+        Ok(format!(
+            "hmac-sha256:{}",
+            hex::encode(mac.finalize().into_bytes())
+        ))
+    }
+
     /// Tells the hook, if any, of `event`.
     pub(crate) async fn emit(&self, event: Event<'_>) {
         if let Some(hook) = &self.hook {
@@ -177,16 +220,25 @@ impl Center {
         }
     }
 
-    /// Audits a refusal of an app request on its own and returns it.
+    /// Audits a refusal of an app request on its own (or counts it into
+    /// a summary under a flood, see [`refusals`]) and returns it.
     pub(crate) async fn refuse(
         &self,
         action: Action,
         who: Who<'_>,
         code: ErrorCode,
     ) -> Result<ApiError, CenterError> {
-        let entry = AuditEntry::new(Actor::App, action, who, Outcome::Refused(code));
-        data::audit::record(&self.db, self.now(), entry).await?;
-        tracing::info!(action = action.as_str(), code = code.as_str(), "refused");
+        refusals::record(
+            &self.db,
+            &self.refusals,
+            self.config.audit_refusals_per_minute,
+            self.now(),
+            action,
+            who,
+            code,
+        )
+        .await?;
+        tracing::debug!(action = action.as_str(), code = code.as_str(), "refused");
         Ok(ApiError::Refused(code))
     }
 

@@ -8,11 +8,11 @@ use ippun_core::protocol::{
 };
 
 use super::{ApiError, Center};
+use crate::CenterError;
 use crate::data::sessions::{self, NewSession, SessionKind};
 use crate::data::tokens::{self, NewToken, TokenStatus};
-use crate::data::{Action, Actor, AuditEntry, Outcome, Who, users};
+use crate::data::{Action, Actor, AuditEntry, Outcome, Who, attempts, users};
 use crate::services::events::Event;
-use crate::{CenterError, secret};
 
 /// How long a done session is kept, so that a lost confirmation reply can be
 /// fetched again (30 days).
@@ -20,9 +20,15 @@ const DONE_SESSION_KEEP_SECS: u64 = 30 * 86_400;
 
 impl Center {
     /// First leg of provisioning. Refusals in this order: service (S0A1,
-    /// S0B1), device clock (S0F1), user and password (S0C1, S0C4), then the
-    /// password's validity (S0G1), suspension (S0B5) and an active token
-    /// elsewhere (S0B4).
+    /// S0B1), device clock (S0F1); then, for users that exist and users
+    /// that do not alike, an attempt is reserved (S0C4 while locked) and
+    /// the password checked (S0C1, the last try S0C4); only after the
+    /// right password: its validity (S0G1), suspension (S0B5) and a token
+    /// already set up (S0B4).
+    ///
+    /// The check waits for the [hasher](super::admission) first ("busy"
+    /// when it is full), so a flood of setups costs bounded memory and CPU
+    /// and at most as many attempt writes as checks.
     #[allow(clippy::too_many_lines)] // one flow, read top to bottom
     pub async fn provision_start(&self, start: ProvisionStart) -> Result<ProvisionOffer, ApiError> {
         protocol::check_start(&start)?;
@@ -43,45 +49,47 @@ impl Center {
         if now.abs_diff(start.device_time) > self.config().max_skew_secs {
             return Err(self.refuse(act, who, ErrorCode::S0F1).await?);
         }
-        let Some(user) = users::activation(self.db(), sid, uid).await? else {
-            let pw = start.activation_password.clone();
-            let _ = tokio::task::spawn_blocking(move || secret::dummy_verify(&pw)).await;
-            return Err(self.refuse(act, who, ErrorCode::S0C1).await?);
-        };
-        if user.failures >= self.config().max_activation_failures {
+        let admitted = self.hasher().admit().await.map_err(|_| ApiError::Busy)?;
+        let max = self.config().max_activation_failures.max(1);
+        let lock_secs = self.config().activation_lock_secs;
+        let mut w = self.db().write(now).await?;
+        let attempt = attempts::reserve(&mut w, sid, uid, max, lock_secs).await?;
+        w.commit().await?;
+        let Some(attempt) = attempt else {
+            drop(admitted);
             return Err(self.refuse(act, who, ErrorCode::S0C4).await?);
-        }
+        };
+        let user = users::activation(self.db(), sid, uid).await?;
+        let stored = user.as_ref().and_then(|u| u.hash.clone());
+        let pw = start.activation_password.clone();
+        let right = admitted.check(pw, stored).await?;
+        let user = match user {
+            Some(u) if right => u,
+            _ => {
+                let code = if attempt >= max {
+                    let mut w = self.db().write(now).await?;
+                    attempts::lock(&mut w, sid, uid, now.saturating_add(lock_secs)).await?;
+                    w.commit().await?;
+                    ErrorCode::S0C4
+                } else {
+                    ErrorCode::S0C1
+                };
+                return Err(self.refuse(act, who, code).await?);
+            }
+        };
+        let mut w = self.db().write(now).await?;
+        attempts::clear(&mut w, sid, uid).await?;
+        w.commit().await?;
         let has_active = tokens::has_active(self.db(), sid, uid).await?;
-        let Some(hash) = user.hash else {
+        if user.used {
+            // The password of a setup that completed: it cannot set up
+            // again, only tell the customer why.
             let code = if has_active {
                 ErrorCode::S0B4
             } else {
                 ErrorCode::S0C1
             };
             return Err(self.refuse(act, who, code).await?);
-        };
-        let pw = start.activation_password.clone();
-        let ok = tokio::task::spawn_blocking(move || secret::verify_password(&pw, &hash))
-            .await
-            .map_err(|_| CenterError::Crypto("argon2 task"))??;
-        if !ok {
-            let mut w = self.db().write(now).await?;
-            let n = users::add_failure(&mut w, sid, uid).await?;
-            let code = if n >= self.config().max_activation_failures {
-                ErrorCode::S0C4
-            } else {
-                ErrorCode::S0C1
-            };
-            w.audit(AuditEntry::new(
-                Actor::App,
-                act,
-                who,
-                Outcome::Refused(code),
-            ))
-            .await?;
-            w.commit().await?;
-            tracing::info!(action = act.as_str(), code = code.as_str(), "refused");
-            return Err(ApiError::Refused(code));
         }
         if user.expires_at.is_some_and(|t| t <= now) {
             return Err(self.refuse(act, who, ErrorCode::S0G1).await?);
@@ -139,7 +147,6 @@ impl Center {
             },
         )
         .await?;
-        users::set_failures(&mut w, sid, uid, 0).await?;
         w.audit(AuditEntry::new(
             Actor::App,
             act,
@@ -193,7 +200,7 @@ impl Center {
                 if !tokens::activate(&mut w, serial, &sid, &uid).await? {
                     return Err(ApiError::UnknownSession);
                 }
-                users::clear_activation(&mut w, &sid, &uid).await?;
+                users::mark_activation_used(&mut w, &sid, &uid).await?;
                 Action::Provision
             }
             SessionKind::Renew => {

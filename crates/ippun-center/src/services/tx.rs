@@ -569,7 +569,8 @@ impl Center {
             Decision::Reject => (TxState::Rejected, Outcome::Rejected),
         };
         let mut w = self.db().write(now).await?;
-        if !store::answer(&mut w, &req.tx_id, state, &req.response).await? {
+        let digest = self.answer_digest(&req.tx_id, &req.response)?;
+        if !store::answer(&mut w, &req.tx_id, state, &digest).await? {
             // Answered, withdrawn or expired meanwhile: say which.
             drop(w);
             let code = self

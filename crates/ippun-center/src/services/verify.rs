@@ -4,9 +4,15 @@
 //! - The code may be for the drift-adjusted step or one step either side.
 //! - A step is accepted once: one conditional `UPDATE` decides, so racing
 //!   requests for the same code cannot both win, on SQLite or PostgreSQL.
-//! - Consecutive wrong codes are counted per user; at
-//!   [`Config::max_verify_failures`](crate::Config) the user is locked out
-//!   until an admin unlocks them. A right code resets the count.
+//! - Each check first takes the user's row, in the same transaction as its
+//!   verdict, so checks of one user run one after the other: the limit
+//!   holds under any concurrency
+//!   and a right code racing wrong ones is answered `ok` or `locked`, never
+//!   `reused`. At [`Config::max_verify_failures`](crate::Config) wrong codes
+//!   in a row the user is locked out for
+//!   [`Config::verify_lock_secs`](crate::Config) (an admin unlock ends it
+//!   sooner): a stranger can slow a customer down, not shut them out for
+//!   good. A right code resets the count.
 //! - Drift is learned slowly: it moves one step only when two accepted codes
 //!   in a row lean the same way.
 //! - Every answer is audited, with the relying party's key ID as the actor.
@@ -16,8 +22,8 @@ use sha2::{Digest, Sha256};
 
 use super::Center;
 use crate::CenterError;
-use crate::data::tokens::{self, Subject};
-use crate::data::{Action, Actor, AuditEntry, Outcome, Who, api_keys, audit, users};
+use crate::data::tokens::{self, Subject, TokenRow};
+use crate::data::{Action, Actor, AuditEntry, Outcome, Who, Write, api_keys, audit, users};
 
 /// The answer of [`Center::verify`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,7 +46,8 @@ pub enum Verdict {
     /// The right code of a step already accepted (a replay, or the customer
     /// sent the form twice). Not counted as a failure.
     Reused,
-    /// Too many wrong codes in a row: locked until an admin unlocks.
+    /// Too many wrong codes in a row: locked for the center's lock time
+    /// (or until an admin unlocks).
     Locked,
     /// The token has expired.
     Expired,
@@ -129,15 +136,13 @@ impl Center {
     ) -> Result<Verdict, CenterError> {
         let sid = rp.service_id.as_str();
         let now = self.now();
+        let locked_since = now.saturating_sub(self.config().verify_lock_secs);
         let subject = tokens::subject(self.db(), sid, user_id).await?;
+        let is_locked = |s: &Subject| s.locked_at.is_some_and(|at| at >= locked_since);
         let early = match &subject {
-            None
-            | Some(Subject {
-                token: None,
-                locked: false,
-                suspended: false,
-            }) => Some(Verdict::Unknown),
-            Some(s) if s.locked => Some(Verdict::Locked),
+            None => Some(Verdict::Unknown),
+            Some(s) if s.token.is_none() && !s.suspended && !is_locked(s) => Some(Verdict::Unknown),
+            Some(s) if is_locked(s) => Some(Verdict::Locked),
             Some(s) if s.suspended => Some(Verdict::Suspended),
             Some(Subject { token: Some(t), .. }) if now >= t.expires_at => Some(Verdict::Expired),
             _ => None,
@@ -176,27 +181,9 @@ impl Center {
                 })
             });
         let mut w = self.db().write(now).await?;
-        let verdict = if let Some((step, off)) = matched {
-            match tokens::accept_step(&mut w, &t.serial, sid, user_id, step, off).await? {
-                Some(drift_steps) => {
-                    users::reset_verify_failures(&mut w, sid, user_id).await?;
-                    Verdict::Ok {
-                        serial: t.serial.clone(),
-                        step,
-                        drift_steps,
-                    }
-                }
-                None => Verdict::Reused,
-            }
-        } else {
-            let limit = self.config().max_verify_failures.max(1);
-            match users::add_verify_failure(&mut w, sid, user_id, limit).await? {
-                (_, true) => Verdict::Locked,
-                (failures, false) => Verdict::Wrong {
-                    failures_left: u64::try_from(limit - failures).unwrap_or(0),
-                },
-            }
-        };
+        let (verdict, locked_here) = self
+            .decide(&mut w, &t, user_id, matched, locked_since)
+            .await?;
         let mut entry = AuditEntry::new(
             rp.actor(),
             Action::Verify,
@@ -208,12 +195,61 @@ impl Center {
                 step, drift_steps, ..
             } => Some(format!("step {step}, drift {drift_steps}")),
             Verdict::Wrong { failures_left } => Some(format!("{failures_left} tries left")),
-            Verdict::Locked => Some("locked by this wrong code".to_owned()),
+            Verdict::Locked if locked_here => Some("locked by this wrong code".to_owned()),
             _ => None,
         };
         w.audit(entry).await?;
         w.commit().await?;
         Ok(verdict)
+    }
+}
+
+impl Center {
+    /// The verdict for a checked code (`matched`: its step and offset),
+    /// written in `w`: the user's row is taken first (`locked` if a racing
+    /// wrong code locked it meanwhile), then the step accepted or the wrong
+    /// code counted. Also whether this code locked the user.
+    async fn decide(
+        &self,
+        w: &mut Write<'_>,
+        t: &TokenRow,
+        user_id: &str,
+        matched: Option<(u64, i64)>,
+        locked_since: u64,
+    ) -> Result<(Verdict, bool), CenterError> {
+        let sid = t.service_id.as_str();
+        let Some(failures) = users::reserve_verify(w, sid, user_id, locked_since).await? else {
+            return Ok((Verdict::Locked, false));
+        };
+        let Some((step, off)) = matched else {
+            let limit = self.config().max_verify_failures.max(1);
+            let n = failures + 1;
+            let lock = n >= limit;
+            users::settle_verify(w, sid, user_id, n, lock).await?;
+            let v = if lock {
+                Verdict::Locked
+            } else {
+                Verdict::Wrong {
+                    failures_left: u64::try_from(limit - n).unwrap_or(0),
+                }
+            };
+            return Ok((v, lock));
+        };
+        let Some(drift_steps) = tokens::accept_step(w, &t.serial, step, off).await? else {
+            // Not a failure: the count stays.
+            return Ok((Verdict::Reused, false));
+        };
+        if failures != 0 {
+            users::settle_verify(w, sid, user_id, 0, false).await?;
+        }
+        Ok((
+            Verdict::Ok {
+                serial: t.serial.clone(),
+                step,
+                drift_steps,
+            },
+            false,
+        ))
     }
 }
 

@@ -26,6 +26,136 @@ pub struct DbArgs {
     pub master_key: Option<PathBuf>,
 }
 
+/// What the center takes from strangers (see docs/security.md). Each
+/// unset one keeps the center's default, given in brackets.
+#[derive(Debug, clap::Args)]
+pub struct GuardArgs {
+    /// Activation-password checks at once, 19 MiB each [the core count].
+    #[arg(long, env = "IPPUN_CENTER_HASH_WORKERS")]
+    pub hash_workers: Option<usize>,
+    /// Checks that may wait for a worker (up to 2 s); more are answered
+    /// 503 busy [64].
+    #[arg(long, env = "IPPUN_CENTER_HASH_QUEUE")]
+    pub hash_queue: Option<usize>,
+    /// Seconds a locked activation password stays locked, also the window
+    /// in which five wrong ones add up [900].
+    #[arg(long, env = "IPPUN_CENTER_ACTIVATION_LOCK")]
+    pub activation_lock: Option<u64>,
+    /// Seconds a verify lock-out (ten wrong codes in a row) lasts [900].
+    #[arg(long, env = "IPPUN_CENTER_VERIFY_LOCK")]
+    pub verify_lock: Option<u64>,
+    /// Days audit rows are kept; 0 keeps them for ever [400].
+    #[arg(long, env = "IPPUN_CENTER_AUDIT_KEEP_DAYS")]
+    pub audit_keep_days: Option<u64>,
+    /// Refusals of one kind audited one row each per minute; the rest go
+    /// into one summary row [60].
+    #[arg(long, env = "IPPUN_CENTER_AUDIT_REFUSALS_PER_MINUTE")]
+    pub audit_refusals_per_minute: Option<u32>,
+    /// Seconds to send a request's headers, from the connection's start or
+    /// the previous reply (so also the idle keep-alive limit) [10].
+    #[arg(long, env = "IPPUN_CENTER_HEADER_TIMEOUT")]
+    pub header_timeout: Option<u64>,
+    /// Seconds for a request's body and the center's work (408 beyond) [20].
+    #[arg(long, env = "IPPUN_CENTER_REQUEST_TIMEOUT")]
+    pub request_timeout: Option<u64>,
+    /// Open connections at most, below the descriptor limit [4096].
+    #[arg(long, env = "IPPUN_CENTER_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Largest request head in bytes (8192 at least) [16384].
+    #[arg(long, env = "IPPUN_CENTER_MAX_HEADER_BYTES")]
+    pub max_header_bytes: Option<usize>,
+    /// Rate limit per client address on the app's endpoints: requests a
+    /// second and the burst on top, as in 10/60, or `off` [10/60].
+    #[arg(long, env = "IPPUN_CENTER_RATE_PER_CLIENT")]
+    pub rate_per_client: Option<RateArg>,
+    /// Rate limit for all clients together on the app's endpoints, the
+    /// same way [2000/4000].
+    #[arg(long, env = "IPPUN_CENTER_RATE_OVERALL")]
+    pub rate_overall: Option<RateArg>,
+    /// Behind a proxy: the header with the client's address (its last
+    /// entry counts), e.g. X-Forwarded-For. Only when every request comes
+    /// through a proxy that sets it [none: the peer address].
+    #[arg(long, env = "IPPUN_CENTER_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+}
+
+/// A rate limit on the command line: requests a second and the burst
+/// (`10/60`), or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateArg(pub Option<ippun_center::Rate>);
+
+impl std::str::FromStr for RateArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "off" {
+            return Ok(Self(None));
+        }
+        let bad = || format!("{s:?}: give PER_SECOND/BURST (e.g. 10/60) or off");
+        let (rate, burst) = s.split_once('/').ok_or_else(bad)?;
+        let per_second: u32 = rate.trim().parse().map_err(|_| bad())?;
+        let burst: u32 = burst.trim().parse().map_err(|_| bad())?;
+        if per_second == 0 || burst == 0 {
+            return Err(bad());
+        }
+        Ok(Self(Some(ippun_center::Rate { per_second, burst })))
+    }
+}
+
+impl GuardArgs {
+    /// `config` with the settings given.
+    pub fn apply(
+        &self,
+        config: &mut ippun_center::Config,
+    ) -> Result<(), ippun_center::CenterError> {
+        use std::time::Duration;
+        let c = config;
+        if let Some(n) = self.hash_workers {
+            c.hash_workers = n.max(1);
+        }
+        if let Some(n) = self.hash_queue {
+            c.hash_queue = n;
+        }
+        if let Some(n) = self.activation_lock {
+            c.activation_lock_secs = n;
+        }
+        if let Some(n) = self.verify_lock {
+            c.verify_lock_secs = n;
+        }
+        if let Some(n) = self.audit_keep_days {
+            c.audit_keep_days = n;
+        }
+        if let Some(n) = self.audit_refusals_per_minute {
+            c.audit_refusals_per_minute = n;
+        }
+        if let Some(n) = self.header_timeout {
+            c.http.header_timeout = Duration::from_secs(n.max(1));
+        }
+        if let Some(n) = self.request_timeout {
+            c.http.request_timeout = Duration::from_secs(n.max(1));
+        }
+        if let Some(n) = self.max_connections {
+            c.http.max_connections = n.max(1);
+        }
+        if let Some(n) = self.max_header_bytes {
+            c.http.max_header_bytes = n;
+        }
+        if let Some(r) = self.rate_per_client {
+            c.http.per_client = r.0;
+        }
+        if let Some(r) = self.rate_overall {
+            c.http.overall = r.0;
+        }
+        if let Some(h) = &self.client_ip_header {
+            axum::http::HeaderName::try_from(h.as_str()).map_err(|_| {
+                ippun_center::CenterError::Config(format!("{h:?} is not a header name"))
+            })?;
+            c.http.client_ip_header = Some(h.clone());
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Serve the center.
@@ -48,6 +178,8 @@ pub enum Cmd {
         /// Correction search bound either side, in seconds.
         #[arg(long, env = "IPPUN_CENTER_CORRECTION_BOUND", default_value_t = 86_400)]
         correction_bound: u64,
+        #[command(flatten)]
+        guard: GuardArgs,
     },
     /// Run the demo center: seeded services and users, optional fault.
     #[cfg(feature = "demo")]

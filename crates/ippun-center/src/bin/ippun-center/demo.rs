@@ -61,6 +61,7 @@ pub async fn run(run: DemoRun) -> Result<(), CenterError> {
     let faults = FaultSwitch::new(run.fault);
     let tcp = tokio::net::TcpListener::bind(&run.listen).await?;
     let running = demo::serve(tcp, tls, center.clone(), faults.clone())?;
+    let _sweeper = ippun_center::services::sweep::spawn(center.clone(), crate::start::SWEEP_EVERY);
     let control_addr = control::serve(&run.control, faults).await?;
     let url = running.url();
     let profile = CenterProfile {

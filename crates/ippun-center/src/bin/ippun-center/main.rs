@@ -64,12 +64,14 @@ async fn run(cli: Cli) -> Result<(), CenterError> {
             tls_key,
             max_skew,
             correction_bound,
+            guard,
         } => {
-            let config = Config {
+            let mut config = Config {
                 max_skew_secs: max_skew,
                 correction_bound_secs: correction_bound,
                 ..Config::default()
             };
+            guard.apply(&mut config)?;
             start::serve(&db, &listen, tls_cert.zip(tls_key), config).await
         }
         #[cfg(feature = "demo")]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ippun_center::{Center, CenterError, Config, MasterKey, http, net};
+use ippun_center::{Center, CenterError, Config, MasterKey, http, net, services};
 use ippun_core::{Clock, SystemClock};
 
 use crate::args::DbArgs;
@@ -32,6 +32,18 @@ pub fn clock() -> Arc<dyn Clock> {
 pub async fn open(db: &DbArgs, config: Config) -> Result<Center, CenterError> {
     let master = MasterKey::load_or_create(&master_path(db)?)?;
     Center::open(&db.db, master, clock(), config).await
+}
+
+/// How often the center deletes what is past its time.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Raises the soft descriptor limit to the hard one, so that the
+/// connection bound (below the soft limit) can be as set.
+pub fn raise_descriptor_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(limit = n, "descriptor limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the descriptor limit"),
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -68,8 +80,10 @@ pub async fn serve(
         Some((c, k)) => Some(net::tls_from_files(&c, &k)?),
         None => None,
     };
+    raise_descriptor_limit();
     let tcp = tokio::net::TcpListener::bind(listen).await?;
     let running = http::serve(tcp, tls, center.clone())?;
+    let sweeper = services::sweep::spawn(center.clone(), SWEEP_EVERY);
     tracing::info!(url = %running.url(), key = %center.public_key(), "center serving");
     out(&format!(
         "listening on {}\ncenter key {}",
@@ -78,6 +92,7 @@ pub async fn serve(
     ))?;
     shutdown_signal().await;
     tracing::info!("shutting down");
+    sweeper.abort();
     running.shutdown().await?;
     center.db().close().await;
     Ok(())
