@@ -176,8 +176,16 @@ fn bad_requests_get_4xx_and_write_nothing(backend: Backend) {
         serde_json::to_vec(&confirm).unwrap(),
     );
     assert_eq!(got, 404);
-    // A challenge for a serial nobody holds is answered like any other
-    // (so serials cannot be probed), and writes nothing either.
+    assert_eq!(rows(&s), before, "nothing written for bad requests");
+}
+
+/// Serials cannot be probed: a challenge for a serial nobody holds is
+/// answered like any other, a signed request for it like a wrong signature;
+/// and a nonce serves only its purpose. Nothing is written.
+fn serials_cannot_be_probed(backend: Backend) {
+    let s = serve(backend);
+    let before = rows(&s);
+    let json = "application/json";
     let (got, v) = post(
         &s.url,
         "/v1/challenge",
@@ -186,7 +194,47 @@ fn bad_requests_get_4xx_and_write_nothing(backend: Backend) {
     );
     assert_eq!(got, 200, "{v}");
     assert_eq!(v["nonce"].as_str().map(str::len), Some(64), "{v}");
-    assert_eq!(rows(&s), before, "nothing written for bad requests");
+    // The renewal nonce does not serve a correction (nonces are bound to
+    // their purpose); with a correction nonce, a signed request reads like
+    // a wrong signature (401), as a forged one for a real serial does: no
+    // probing of serials there either.
+    let (_, c) = post(
+        &s.url,
+        "/v1/challenge",
+        json,
+        br#"{"version":1,"serial":"12345678","purpose":"correct"}"#.to_vec(),
+    );
+    let nonce: protocol::Nonce = serde_json::from_value(c["nonce"].clone()).unwrap();
+    let stranger = protocol::new_signing_key().unwrap();
+    let otps = ["123456".to_owned(), "654321".to_owned()];
+    let renew_nonce: protocol::Nonce = serde_json::from_value(v["nonce"].clone()).unwrap();
+    let wrong_purpose = protocol::correct_request(
+        "12345678",
+        renew_nonce,
+        otps.clone(),
+        s.center.now(),
+        &stranger,
+    );
+    let (got, _) = post(
+        &s.url,
+        "/v1/correct",
+        json,
+        serde_json::to_vec(&wrong_purpose).unwrap(),
+    );
+    assert_eq!(got, 409, "a renewal nonce for a correction");
+    let req = protocol::correct_request("12345678", nonce, otps, s.center.now(), &stranger);
+    let (got, v) = post(
+        &s.url,
+        "/v1/correct",
+        json,
+        serde_json::to_vec(&req).unwrap(),
+    );
+    assert_eq!(
+        (got, v["error"].as_str()),
+        (401, Some("bad-signature")),
+        "{v}"
+    );
+    assert_eq!(rows(&s), before, "nothing written");
 }
 
 fn replays_and_forged_signatures_are_refused(backend: Backend) {
@@ -509,6 +557,7 @@ on_both!(
     hostile_ids_get_4xx_and_write_nothing,
     random_requests_get_4xx_and_write_nothing,
     replays_and_forged_signatures_are_refused,
+    serials_cannot_be_probed,
 );
 
 #[test]

@@ -5,9 +5,9 @@
 //! | status | when |
 //! | --- | --- |
 //! | 400 | malformed JSON, wrong types, bad fields, unsupported version |
-//! | 401 | a signature or key confirmation in the request is wrong; no or a bad API key |
+//! | 401 | a signature or key confirmation in the request is wrong (also: a signed request for a serial no token has); no or a bad API key |
 //! | 403 | refused with a catalogue code: `{"refusal": "S0C1", …}`; an API key of another service |
-//! | 404 | unknown path, session, token, user or transaction |
+//! | 404 | unknown path, session, user or transaction |
 //! | 409 | nonce unknown, used, expired or replayed; a bank request the state does not allow |
 //! | 413 | body larger than 16 KiB |
 //! | 408 | the request took longer than the request time limit |
@@ -79,12 +79,6 @@ impl HttpError {
                 StatusCode::NOT_FOUND,
                 "unknown-session",
                 "no open session with this ID",
-            ),
-            ApiError::UnknownToken => Self::new(
-                now,
-                StatusCode::NOT_FOUND,
-                "unknown-token",
-                "no token with this serial",
             ),
             ApiError::StaleNonce => Self::new(
                 now,

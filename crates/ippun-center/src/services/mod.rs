@@ -54,8 +54,6 @@ pub enum ApiError {
     BadSignature,
     /// No such session.
     UnknownSession,
-    /// No such token.
-    UnknownToken,
     /// The nonce is unknown, used, expired or replayed.
     StaleNonce,
     /// Too many password checks at once: retry shortly.

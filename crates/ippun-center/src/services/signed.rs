@@ -8,7 +8,9 @@
 //! asking for nonces cannot evict a customer's, fill a table, or learn
 //! whether a serial exists (every well-formed serial gets a nonce). The
 //! nonce is checked (MAC, purpose, serial, age) when it comes back and
-//! recorded as used only once a device signature over it verifies.
+//! recorded as used only once a device signature over it verifies. A
+//! signed request for a serial no token has is answered like a wrong
+//! signature (there is no key it could verify with).
 
 use hmac::{KeyInit, Mac};
 use ippun_core::protocol::{self, B32, Bytes, Challenge, ChallengeRequest, ProtocolError, Purpose};
@@ -105,9 +107,9 @@ impl Center {
 
     /// The token behind a device-signed request. In order: version, serial,
     /// the nonce (this center's, for this serial and `purpose`, not
-    /// expired), the token, the device signature (`check`, with the
-    /// token's device key); only then is the nonce used up, so a bad
-    /// request writes nothing.
+    /// expired), the token and the device signature (`check`, with the
+    /// token's device key; no token reads as a bad signature); only then is
+    /// the nonce used up, so a bad request writes nothing.
     pub(crate) async fn signed_request(
         &self,
         version: u32,
@@ -129,9 +131,11 @@ impl Center {
             }
             _ => return Err(ApiError::StaleNonce),
         };
+        // No token, no key that could have signed it: answered like a wrong
+        // signature, so that serials cannot be probed here either.
         let token = tokens::get(self.db(), serial)
             .await?
-            .ok_or(ApiError::UnknownToken)?;
+            .ok_or(ApiError::BadSignature)?;
         check(&token.device_key)?;
         let mut w = self.db().write(now).await?;
         let fresh = nonces::use_once(&mut w, nonce, serial, purpose, expires_at).await?;
