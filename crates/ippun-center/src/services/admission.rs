@@ -11,7 +11,7 @@
 //! (a dummy hash) takes the same path and fails the same way, so a busy or
 //! broken center never tells real users from unknown ones.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -31,6 +31,7 @@ pub struct Hasher {
     queue: usize,
     wait: Duration,
     memory: Mutex<Vec<Memory>>,
+    checks: AtomicU64,
 }
 
 impl std::fmt::Debug for Hasher {
@@ -70,7 +71,13 @@ impl Hasher {
             queue,
             wait,
             memory: Mutex::new(Vec::with_capacity(workers)),
+            checks: AtomicU64::new(0),
         }
+    }
+
+    /// Checks run since start (real and dummy), for monitoring.
+    pub fn checks(&self) -> u64 {
+        self.checks.load(Ordering::Relaxed)
     }
 
     /// Waits for a free worker (in the bounded queue, at most the wait).
@@ -112,6 +119,7 @@ impl Admitted<'_> {
         stored: Option<String>,
     ) -> Result<bool, CenterError> {
         // A free area, or a new one: never more areas than permits.
+        self.hasher.checks.fetch_add(1, Ordering::Relaxed);
         let memory = self
             .memory
             .take()

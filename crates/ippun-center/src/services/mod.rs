@@ -190,6 +190,12 @@ impl Center {
         &self.hasher
     }
 
+    /// Activation-password checks run since start (real and dummy), for
+    /// monitoring: under a flood it grows by at most the workers' pace.
+    pub fn password_checks(&self) -> u64 {
+        self.hasher.checks()
+    }
+
     pub(crate) fn nonce_key(&self) -> &signed::NonceKey {
         &self.nonce_key
     }

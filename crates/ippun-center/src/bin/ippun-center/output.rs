@@ -102,12 +102,17 @@ pub fn api_key_line(k: &ApiKeyRow) -> String {
 /// One user.
 pub fn user_line(u: &UserRow) -> String {
     format!(
-        "{:<16} {:<24} {}{}{}failures {}, wrong codes {}",
+        "{:<16} {:<24} {}{}{}{}failures {}, wrong codes {}",
         esc(&u.service_id),
         esc(&u.user_id),
         if u.suspended { "suspended " } else { "" },
         if u.activation_pending {
             "activation-pending "
+        } else {
+            ""
+        },
+        if u.activation_locked {
+            "activation-locked "
         } else {
             ""
         },
