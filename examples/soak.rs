@@ -322,7 +322,9 @@ fn run() -> Result<(), String> {
         ),
         (
             "users whose activation password was used up",
-            "SELECT COUNT(*) FROM users WHERE service_id = $1 AND activation_hash IS NULL AND failures = 0",
+            "SELECT COUNT(*) FROM users u WHERE u.service_id = $1 AND u.activation_used = 1
+               AND NOT EXISTS (SELECT 1 FROM activation_attempts a
+                               WHERE a.service_id = u.service_id AND a.user_id = u.user_id)",
             n,
         ),
         (
