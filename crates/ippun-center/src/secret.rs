@@ -144,16 +144,9 @@ pub fn hash_password(password: &str) -> Result<String, CenterError> {
     ))
 }
 
-/// Checks a password against a stored hash (constant-time comparison).
-pub fn verify_password(password: &str, stored: &str) -> Result<bool, CenterError> {
-    let mut memory = Vec::new();
-    let r = verify_password_in(password, stored, &mut memory);
-    memory.zeroize();
-    r
-}
-
-/// The same in a reused working area `memory` (grown to the size the
-/// stored hash needs if it is smaller).
+/// Checks a password against a stored hash (constant-time comparison), in
+/// a reused working area `memory` (grown to the size the stored hash needs
+/// if it is smaller; the caller wipes it).
 pub fn verify_password_in(
     password: &str,
     stored: &str,
@@ -175,12 +168,13 @@ pub fn verify_password_in(
     let salt = hex::decode(salt).map_err(|_| bad())?;
     let want = hex::decode(hash).map_err(|_| bad())?;
     let got = argon(password, &salt, m, t, p, memory)?;
-    Ok(want.len() == got.len()
-        && want
-            .iter()
-            .zip(got.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0)
+    Ok(same(&want, got.as_slice()))
+}
+
+/// Whether `a` and `b` are equal, compared in constant time (for hashes,
+/// MACs and secrets; the lengths are not secret).
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Spends the same work as a real check, for users without a password:
@@ -273,11 +267,19 @@ mod tests {
     }
 
     #[test]
+    fn hashes_compare_in_full() {
+        assert!(same(b"abc", b"abc"));
+        assert!(!same(b"abc", b"abd"));
+        assert!(!same(b"abc", b"ab"));
+    }
+
+    #[test]
     fn passwords_hash_and_verify() {
         let h = hash_password("ABCD-efgh-2345").unwrap();
-        assert!(verify_password("ABCD-efgh-2345", &h).unwrap());
-        assert!(!verify_password("ABCD-efgh-2346", &h).unwrap());
-        assert!(verify_password("x", "argon2id$1$2").is_err());
+        let mut m = Vec::new();
+        assert!(verify_password_in("ABCD-efgh-2345", &h, &mut m).unwrap());
+        assert!(!verify_password_in("ABCD-efgh-2346", &h, &mut m).unwrap());
+        assert!(verify_password_in("x", "argon2id$1$2", &mut m).is_err());
         let p = new_activation_password().unwrap();
         assert_eq!(p.len(), 14);
         assert_eq!(p.matches('-').count(), 2);

@@ -5,7 +5,7 @@
 //! password is checked, so the limit holds under any concurrency: of a
 //! burst of requests, only the first `limit` get a check at all.
 
-use super::{Db, Write, to_db};
+use super::{Write, to_db};
 use crate::CenterError;
 
 /// Lock time stored for a lock that never ends by itself (the demo's
@@ -87,19 +87,4 @@ pub async fn sweep(w: &mut Write<'_>, window_secs: u64) -> Result<u64, CenterErr
     .await?
     .rows_affected();
     Ok(n)
-}
-
-/// Wrong attempts so far and whether locked, for listings.
-pub async fn state(db: &Db, sid: &str, uid: &str, now: u64) -> Result<(i64, bool), CenterError> {
-    let row: Option<(i64, Option<i64>)> = sqlx::query_as(
-        "SELECT failures, locked_until FROM activation_attempts
-         WHERE service_id = $1 AND user_id = $2",
-    )
-    .bind(sid)
-    .bind(uid)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map_or((0, false), |(n, until)| {
-        (n, until.is_some_and(|u| u > to_db(now)))
-    }))
 }

@@ -138,15 +138,8 @@ pub async fn seed(center: &Center) -> Result<bool, CenterError> {
             open: true,
         },
         ServiceSpec {
-            id: CLOSED_SERVICE.into(),
-            name: "Closed Bank".into(),
-            logo_url: None,
-            link_url: None,
-            algorithm: "sha1".into(),
-            digits: 6,
-            period: 60,
-            validity_days: 365,
             open: false,
+            ..ServiceSpec::usual(CLOSED_SERVICE, "Closed Bank")
         },
     ];
     for s in &services {

@@ -16,9 +16,10 @@ use hmac::{KeyInit, Mac};
 use ippun_core::protocol::{self, B32, Bytes, Challenge, ChallengeRequest, ProtocolError, Purpose};
 
 use super::{ApiError, Center};
+use crate::CenterError;
 use crate::data::nonces;
 use crate::data::tokens::{self, TokenRow};
-use crate::{CenterError, secret::MasterKey};
+use crate::secret::{self, MasterKey};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -76,14 +77,9 @@ impl NonceKey {
     ) -> Result<Option<u64>, CenterError> {
         let n = &nonce.0;
         let want = self.tag(serial, purpose, &n[..16])?;
-        let same = want
-            .iter()
-            .zip(&n[16..])
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
         let mut at = [0u8; 8];
         at.copy_from_slice(&n[..8]);
-        Ok(same.then_some(u64::from_be_bytes(at)))
+        Ok(secret::same(&want, &n[16..]).then_some(u64::from_be_bytes(at)))
     }
 }
 
