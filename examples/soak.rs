@@ -307,7 +307,7 @@ fn run() -> Result<(), String> {
         rt.block_on(async {
             sqlx::query_as::<_, (i64,)>(q)
                 .bind(SERVICE)
-                .fetch_one(pool)
+                .fetch_one(&pool)
                 .await
                 .map(|r| r.0)
                 .map_err(|err| format!("{q}: {err}"))

@@ -1011,7 +1011,7 @@ fn a_signed_list_with_hidden_text_never_reaches_the_customer(backend: Backend) {
         sqlx::query("UPDATE transactions SET payee = $1 WHERE id = $2")
             .bind(reported)
             .bind(&t.id)
-            .execute(c.center().pool()),
+            .execute(&c.center().pool()),
     )
     .unwrap();
     let out = app.run(&["tx", "list", "--json"], "", 0);

@@ -884,7 +884,7 @@ fn a_transaction_on_screen_is_exactly_its_signed_text() {
         sqlx::query("UPDATE transactions SET payee = $1 WHERE id = $2")
             .bind("Yamada \u{202e}evil\u{202c} Taro")
             .bind(&long.id)
-            .execute(d.handle.pool()),
+            .execute(&d.handle.pool()),
     )
     .unwrap()
     .unwrap();

@@ -1,16 +1,21 @@
 //! Load on the verify API over loopback, on SQLite and on PostgreSQL, with
-//! the raw HOTP check rate of the same machine as the ceiling.
+//! the same server's health endpoint as the floor and the raw HOTP check
+//! rate of the machine as the ceiling.
 //!
 //! `cargo bench -p ippun-center --bench verify_load`
 //!
 //! Method: a center with `IPPUN_BENCH_TOKENS` imported tokens (default
 //! 20 000) serves on 127.0.0.1; `IPPUN_BENCH_CLIENTS` client threads
 //! (default 32, keep-alive HTTP/1.1) send one right code per token, so every
-//! request is a full accept: API-key check, one read, HMAC, the atomic
-//! update and the audit row, committed (SQLite: WAL, synchronous=FULL;
-//! PostgreSQL 15: a throw-away cluster with default settings, fsync on). A run stops after every
-//! token or `IPPUN_BENCH_SECONDS` (default 30 s), whichever comes first.
-//! Clients and server share the machine's cores.
+//! request is a full accept: API-key check, read, HMAC, the atomic update
+//! and the audit row, committed (SQLite: WAL, synchronous=FULL; PostgreSQL:
+//! a throw-away cluster with default settings, fsync on). A run stops after
+//! every token or `IPPUN_BENCH_SECONDS` (default 30 s), whichever comes
+//! first. Then the same clients on the same server and connections ask
+//! `GET /v1/health` as often (the floor: HTTP alone), and a fresh center
+//! serves one client alone (a tenth of the tokens). Clients and server
+//! share the machine's cores. `IPPUN_BENCH_BACKEND=sqlite` or `postgres`
+//! runs one backend.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::cast_precision_loss)]
 
 #[path = "../tests/support/pg.rs"]
@@ -39,11 +44,25 @@ fn env_num(name: &str, default: usize) -> usize {
 
 struct Outcome {
     backend: &'static str,
-    sent: usize,
-    accepted: usize,
+    clients: usize,
+    verify: Run,
+    health: Run,
+    /// Mean checks per commit.
+    batch: f64,
+}
+
+/// One load phase: answers as hoped, others, time, each request's latency.
+struct Run {
+    ok: usize,
     other: usize,
     elapsed: Duration,
     latencies: Vec<Duration>,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
 }
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
@@ -77,9 +96,14 @@ fn start_center(
     let tokens = keys.len();
     rt.block_on(async {
         let c = Arc::new(
-            Center::open(db, MasterKey::generate().unwrap(), clock, Config::default())
-                .await
-                .unwrap(),
+            Center::open(
+                db,
+                MasterKey::generate().unwrap(),
+                clock,
+                Config::default().without_rate_limits(),
+            )
+            .await
+            .unwrap(),
         );
         admin::add_service(
             &c,
@@ -130,8 +154,58 @@ fn run(backend: Backend, db: &str, tokens: usize, clients: usize, limit: Duratio
             .to_string()
         })
         .collect();
+    let auth = format!("Bearer {api_key}");
+    let verify = load(clients, bodies.len(), limit, |agent, i| {
+        match agent
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("authorization", &auth)
+            .send(bodies[i].as_bytes())
+        {
+            Ok(mut r) => {
+                let s = r.body_mut().read_to_string().unwrap_or_default();
+                r.status() == 200 && s.contains("\"ok\":true")
+            }
+            Err(_) => false,
+        }
+    });
+    // The floor: the same server, clients and connections, on the one
+    // endpoint that does no work.
+    let health_url = format!("{}/v1/health", running.url());
+    let health = load(clients, bodies.len().max(20_000), limit, |agent, _| {
+        agent
+            .get(&health_url)
+            .call()
+            .is_ok_and(|mut r| r.status() == 200 && r.body_mut().read_to_string().is_ok())
+    });
+    let (batches, checks) = center.verify_batches();
+    rt.block_on(async {
+        running.shutdown().await.unwrap();
+        center.pool().close().await;
+    });
+    Outcome {
+        clients,
+        batch: checks as f64 / batches.max(1) as f64,
+        backend: match backend {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        },
+        verify,
+        health,
+    }
+}
+
+/// `n` requests (`send(agent, i)`, true when answered as hoped) from
+/// `clients` threads, each with its own keep-alive connection, one after
+/// the other per thread; stops early after `limit`.
+fn load(
+    clients: usize,
+    n: usize,
+    limit: Duration,
+    send: impl Fn(&ureq::Agent, usize) -> bool + Sync,
+) -> Run {
     let next = AtomicUsize::new(0);
-    let results = Mutex::new((Vec::with_capacity(tokens), 0usize, 0usize));
+    let results = Mutex::new((Vec::with_capacity(n), 0usize, 0usize));
     let start = Instant::now();
     let deadline = start + limit;
     std::thread::scope(|scope| {
@@ -141,26 +215,14 @@ fn run(backend: Backend, db: &str, tokens: usize, clients: usize, limit: Duratio
                     .http_status_as_error(false)
                     .build()
                     .into();
-                let auth = format!("Bearer {api_key}");
                 let (mut lat, mut ok, mut other) = (Vec::new(), 0, 0);
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= bodies.len() || Instant::now() > deadline {
+                    if i >= n || Instant::now() > deadline {
                         break;
                     }
                     let t = Instant::now();
-                    let good = match agent
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .header("authorization", &auth)
-                        .send(bodies[i].as_bytes())
-                    {
-                        Ok(mut r) => {
-                            let s = r.body_mut().read_to_string().unwrap_or_default();
-                            r.status() == 200 && s.contains("\"ok\":true")
-                        }
-                        Err(_) => false,
-                    };
+                    let good = send(&agent, i);
                     lat.push(t.elapsed());
                     if good {
                         ok += 1;
@@ -176,19 +238,10 @@ fn run(backend: Backend, db: &str, tokens: usize, clients: usize, limit: Duratio
         }
     });
     let elapsed = start.elapsed();
-    rt.block_on(async {
-        running.shutdown().await.unwrap();
-        center.pool().close().await;
-    });
-    let (mut latencies, accepted, other) = results.into_inner().unwrap();
+    let (mut latencies, ok, other) = results.into_inner().unwrap();
     latencies.sort();
-    Outcome {
-        backend: match backend {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        },
-        sent: latencies.len(),
-        accepted,
+    Run {
+        ok,
         other,
         elapsed,
         latencies,
@@ -241,47 +294,75 @@ fn main() {
     let limit = Duration::from_secs(env_num("IPPUN_BENCH_SECONDS", 30) as u64);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
 
+    // A lone client too, on a fresh center: its latency is what one
+    // customer at a quiet hour sees.
+    let lone = (tokens / 10).max(100);
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = format!("sqlite:{}", dir.path().join("load.db").display());
-    let mut outcomes = vec![run(Backend::Sqlite, &sqlite, tokens, clients, limit)];
-    let cluster = pg::PgCluster::start_with(true);
-    outcomes.push(run(
-        Backend::Postgres,
-        &cluster.new_db(),
-        tokens,
-        clients,
-        limit,
-    ));
-    drop(cluster);
+    let sqlite = |name: &str| format!("sqlite:{}", dir.path().join(name).display());
+    let only = std::env::var("IPPUN_BENCH_BACKEND").unwrap_or_default();
+    let mut outcomes = Vec::new();
+    if only != "postgres" {
+        outcomes.push(run(
+            Backend::Sqlite,
+            &sqlite("load.db"),
+            tokens,
+            clients,
+            limit,
+        ));
+        outcomes.push(run(Backend::Sqlite, &sqlite("lone.db"), lone, 1, limit));
+    }
+    if only != "sqlite" {
+        let cluster = pg::PgCluster::start_with(true);
+        let pg = Backend::Postgres;
+        outcomes.push(run(pg, &cluster.new_db(), tokens, clients, limit));
+        outcomes.push(run(pg, &cluster.new_db(), lone, 1, limit));
+        drop(cluster);
+    }
     let one = raw_hmac_rate(1);
     let all = raw_hmac_rate(cores);
 
     println!(
-        "verify API on loopback: {tokens} tokens, {clients} clients, {cores} cores shared by clients and center"
+        "verify API on loopback: {tokens} tokens ({lone} for one client), {cores} cores shared by clients and center"
     );
     println!(
-        "| backend | requests | accepted | other | seconds | requests/s | p50 ms | p99 ms | max ms |"
+        "| backend | clients | requests | accepted | other | seconds | verifies/s | p50 ms | p99 ms | max ms | health/s (floor) | verify / floor | checks per commit |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
     for o in &outcomes {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let v = &o.verify;
         println!(
-            "| {} | {} | {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {} | {} | {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.1} % | {:.1} |",
             o.backend,
-            o.sent,
-            o.accepted,
-            o.other,
-            o.elapsed.as_secs_f64(),
-            o.sent as f64 / o.elapsed.as_secs_f64(),
-            ms(pct(&o.latencies, 0.50)),
-            ms(pct(&o.latencies, 0.99)),
-            ms(o.latencies.last().copied().unwrap_or_default()),
+            o.clients,
+            v.latencies.len(),
+            v.ok,
+            v.other,
+            v.elapsed.as_secs_f64(),
+            v.rate(),
+            ms(pct(&v.latencies, 0.50)),
+            ms(pct(&v.latencies, 0.99)),
+            ms(v.latencies.last().copied().unwrap_or_default()),
+            o.health.rate(),
+            100.0 * v.rate() / o.health.rate(),
+            o.batch,
         );
     }
     println!(
-        "| raw HOTP check (ceiling) | 1 thread: {one:.0}/s | {cores} threads: {all:.0}/s | | | | | | |"
+        "| raw HOTP check (ceiling) | 1 thread: {one:.0}/s | {cores} threads: {all:.0}/s | | | | | | | | | | |"
     );
     for o in &outcomes {
-        assert_eq!(o.other, 0, "{}: every request must be accepted", o.backend);
+        assert_eq!(
+            o.verify.other, 0,
+            "{}: every request must be accepted",
+            o.backend
+        );
+        assert_eq!(
+            o.health.other, 0,
+            "{}: every health request must be answered",
+            o.backend
+        );
     }
 }

@@ -26,6 +26,9 @@ pub struct Config {
     pub max_verify_failures: i64,
     /// How long a verify lock-out lasts (an admin unlock ends it at once).
     pub verify_lock_secs: u64,
+    /// Verify checks that may wait for the writer (group commit); more are
+    /// answered "busy".
+    pub verify_queue: usize,
     /// Activation-password checks run at once (19 MiB each).
     pub hash_workers: usize,
     /// Checks that may wait for a worker; more are answered "busy".
@@ -125,6 +128,7 @@ impl Default for Config {
             renewal_window_secs: ippun_core::token::RENEWAL_WINDOW_SECS,
             max_verify_failures: 10,
             verify_lock_secs: 900,
+            verify_queue: 4096,
             hash_workers: std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
             hash_queue: 64,
             hash_wait: Duration::from_secs(2),

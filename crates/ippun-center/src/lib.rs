@@ -13,10 +13,12 @@
 //!
 //! Beside them: [`config`], [`error`], [`events`] (the hook the demo
 //! plugs into, part of the services), [`secret`] (master key, password hashing), [`net`]
-//! (listener, TLS). The [`demo`] center (cargo feature `demo`, on by
+//! (listener, TLS), [`combine`] (requests' jobs run in batches: the verify
+//! API's group commit and shared reads). The [`demo`] center (cargo feature `demo`, on by
 //! default) is a plug-in: its scenarios as an event hook, its faults as
 //! its own router layer and listener.
 
+pub mod combine;
 pub mod config;
 pub mod data;
 #[cfg(feature = "demo")]

@@ -87,7 +87,7 @@ fn rows(s: &Served) -> i64 {
                 "nonces" => "SELECT COUNT(*) FROM nonces",
                 _ => "SELECT COUNT(*) FROM tokens",
             };
-            let (c,): (i64,) = sqlx::query_as(q).fetch_one(s.center.pool()).await.unwrap();
+            let (c,): (i64,) = sqlx::query_as(q).fetch_one(&s.center.pool()).await.unwrap();
             n += c;
         }
         n

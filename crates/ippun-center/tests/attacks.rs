@@ -114,7 +114,7 @@ impl Env {
     fn count(&self, sql: &'static str) -> i64 {
         self.rt.block_on(async {
             let (n,): (i64,) = sqlx::query_as(sql)
-                .fetch_one(self.center.pool())
+                .fetch_one(&self.center.pool())
                 .await
                 .unwrap();
             n

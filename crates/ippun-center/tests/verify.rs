@@ -183,7 +183,7 @@ impl Env {
     fn count(&self, sql: &'static str) -> i64 {
         self.rt.block_on(async {
             let (n,): (i64,) = sqlx::query_as(sql)
-                .fetch_one(self.center.pool())
+                .fetch_one(&self.center.pool())
                 .await
                 .unwrap();
             n
@@ -1169,7 +1169,7 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
     let stored: (Option<String>,) = e.rt.block_on(async {
         sqlx::query_as("SELECT response FROM transactions WHERE id = $1")
             .bind(&t2.id)
-            .fetch_one(e.center.pool())
+            .fetch_one(&e.center.pool())
             .await
             .unwrap()
     });
@@ -1243,7 +1243,7 @@ fn withdrawal_and_the_order_of_refusals(backend: Backend) {
         sqlx::query("UPDATE transactions SET payee = $1 WHERE id = $2")
             .bind(doctored)
             .bind(&by_admin.id)
-            .execute(e.center.pool()),
+            .execute(&e.center.pool()),
     )
     .unwrap();
     let (code, out) = admin(&["tx", "withdraw", &by_admin.id]);
@@ -1480,7 +1480,7 @@ fn postgres_going_away_gives_503_and_recovers_with_nothing_half_written() {
     // is the newest accepted step.
     e.rt.block_on(async {
         use sqlx::Row;
-        let pool = e.center.pool();
+        let pool = &e.center.pool();
         for (u, step) in &seen_ok {
             let n: i64 = sqlx::query(
                 "SELECT COUNT(*) AS n FROM audit WHERE action = 'verify' AND outcome = 'ok'

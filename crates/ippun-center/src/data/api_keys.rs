@@ -1,22 +1,54 @@
 //! The `api_keys` table: the bank's keys for the verify and transaction
 //! APIs. Only a hash of each secret is stored.
 
-use serde::Serialize;
-use sqlx::Row;
+use std::collections::HashMap;
 
-use super::{Db, Write, from_db, to_db};
+use serde::Serialize;
+use sqlx::{AnyPool, Row};
+
+use super::lookup::Fetch;
+use super::{Db, Write, from_db, pad, placeholders, sets, to_db};
 use crate::CenterError;
 
-/// A live key's service and secret hash (`None`: unknown or revoked).
+/// A live key's service and secret hash (`None`: unknown or revoked), in
+/// one query shared with the other requests reading at the same moment
+/// (see [`lookup`](super::lookup)).
 pub async fn live(db: &Db, key_id: &str) -> Result<Option<(String, Vec<u8>)>, CenterError> {
-    let row = sqlx::query(
-        "SELECT service_id, secret_hash FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(key_id)
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(|r| Ok((r.try_get("service_id")?, r.try_get("secret_hash")?)))
-        .transpose()
+    db.api_keys.get(key_id.to_owned()).await
+}
+
+/// [`live`] keys, many at once.
+#[derive(Debug)]
+pub struct LiveKeys;
+
+impl Fetch for LiveKeys {
+    type Key = String;
+    type Value = (String, Vec<u8>);
+
+    async fn fetch(
+        pool: &AnyPool,
+        keys: &[String],
+    ) -> Result<HashMap<String, (String, Vec<u8>)>, CenterError> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for set in sets(keys) {
+            let sql = format!(
+                "SELECT key_id, service_id, secret_hash FROM api_keys
+                 WHERE revoked_at IS NULL AND key_id IN (VALUES {})",
+                placeholders(set.len, &["TEXT"])
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for k in set.rows {
+                q = q.bind(k.as_str());
+            }
+            for r in pad(q, set.padding(), &["TEXT"]).fetch_all(pool).await? {
+                out.insert(
+                    r.try_get("key_id")?,
+                    (r.try_get("service_id")?, r.try_get("secret_hash")?),
+                );
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Stores a key.
@@ -80,7 +112,7 @@ pub async fn list(db: &Db, service_id: Option<&str>) -> Result<Vec<ApiKeyRow>, C
          WHERE ($1 IS NULL OR service_id = $1) ORDER BY created_at, key_id",
     )
     .bind(service_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db.pool())
     .await?;
     rows.iter()
         .map(|r| {

@@ -261,6 +261,48 @@ pub(super) async fn insert(
     Ok(())
 }
 
+/// The types of an audit row's columns, in [`insert_sql`]'s order.
+const TYPES: [&str; 8] = [
+    "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT",
+];
+
+/// The audit row insert of a set-based statement: its first `$n` is
+/// `first`, `rows` rows (bound with [`bind_rows`], padding skipped).
+pub(super) fn insert_sql(first: usize, rows: usize) -> String {
+    format!(
+        "INSERT INTO audit (at, actor, action, service_id, user_id, serial, outcome, detail)
+         SELECT * FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL",
+        super::placeholders_from(
+            first,
+            rows,
+            &[
+                "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT"
+            ]
+        )
+    )
+}
+
+/// Binds `entries` (each with its time) and `rows - entries.len()` padding
+/// rows for [`insert_sql`].
+pub(super) fn bind_rows<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    entries: &'q [(u64, AuditEntry<'_>)],
+    rows: usize,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for (at, e) in entries {
+        q = q
+            .bind(to_db(*at))
+            .bind(e.actor.stored())
+            .bind(e.action.as_str())
+            .bind(e.who.service)
+            .bind(e.who.user)
+            .bind(e.who.serial)
+            .bind(e.outcome.as_str())
+            .bind(e.detail.as_deref());
+    }
+    super::pad(q, rows.saturating_sub(entries.len()), &TYPES)
+}
+
 /// Writes one record on its own (a refusal: nothing else changes).
 pub async fn record(db: &Db, at: u64, entry: AuditEntry<'_>) -> Result<(), CenterError> {
     let mut w = db.write(at).await?;
@@ -308,7 +350,7 @@ pub async fn newest(db: &Db, limit: u32) -> Result<Vec<AuditRow>, CenterError> {
            FROM audit ORDER BY id DESC LIMIT $1) AS newest ORDER BY id",
     )
     .bind(i64::from(limit))
-    .fetch_all(db.pool())
+    .fetch_all(&db.pool())
     .await?;
     rows.iter()
         .map(|r| {

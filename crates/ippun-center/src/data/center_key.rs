@@ -9,7 +9,7 @@ use crate::CenterError;
 /// The sealed signing key, if one is stored.
 pub async fn sealed(db: &Db) -> Result<Option<Vec<u8>>, CenterError> {
     let row = sqlx::query("SELECT signing_key FROM center_key WHERE id = 1")
-        .fetch_optional(db.pool())
+        .fetch_optional(&db.pool())
         .await?;
     Ok(row.map(|r| r.try_get("signing_key")).transpose()?)
 }
@@ -28,7 +28,7 @@ pub async fn store_if_absent(
     .bind(sealed)
     .bind(public)
     .bind(to_db(at))
-    .execute(db.pool())
+    .execute(&db.pool())
     .await?;
     Ok(())
 }

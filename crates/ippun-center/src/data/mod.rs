@@ -17,19 +17,26 @@
 //! | [`api_keys`] | `api_keys` |
 //! | [`tx`] | `tx_starts`, `transactions` |
 //! | [`audit`] | `audit` |
+//! | [`verify`] | `users` and `tokens`: the verify API's batched writes |
+//! | [`lookup`] | (reads many requests share) |
+//! | [`failover`] | (PostgreSQL hosts: the primary, followed when it moves) |
 
 pub mod api_keys;
 pub mod attempts;
 pub mod audit;
 pub mod center_key;
+pub mod failover;
+pub mod lookup;
 pub mod nonces;
 pub mod services;
 pub mod sessions;
 pub mod tokens;
 pub mod tx;
 pub mod users;
+pub mod verify;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -133,69 +140,104 @@ pub fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
 }
 
 /// Opens (creating if needed) the database at `url` and migrates it. SQLite
-/// runs in WAL mode with synchronous=FULL and foreign keys on. A request
-/// waits at most `wait` for a connection (and, on SQLite, for a lock) before
-/// it fails as unavailable.
-pub async fn open_pool(url: &str, wait: Duration) -> Result<(AnyPool, Backend), CenterError> {
+/// runs in WAL mode with synchronous=FULL and foreign keys on. A
+/// PostgreSQL URL may name several hosts (see [`failover`]): the first
+/// primary among them is used. A request waits at most `wait` for a
+/// connection (and, on SQLite, for a lock) before it fails as unavailable.
+/// The pool, its engine, and the PostgreSQL hosts to fail over to (none
+/// for SQLite or a single host).
+pub async fn open_pool(
+    url: &str,
+    wait: Duration,
+) -> Result<(AnyPool, Backend, Option<(Vec<String>, AnyPoolOptions)>), CenterError> {
     sqlx::any::install_default_drivers();
     let backend = Backend::of(url)?;
     let memory = url == "sqlite::memory:";
-    let full_url = match backend {
-        Backend::Sqlite if !memory && !url.contains('?') => format!("{url}?mode=rwc"),
-        _ => url.to_owned(),
-    };
-    let opts = AnyConnectOptions::from_str(&full_url)?;
     let busy_ms = wait.as_millis();
-    let mut pool = AnyPoolOptions::new().acquire_timeout(wait);
-    pool = match backend {
-        Backend::Sqlite => pool
-            .max_connections(if memory { 1 } else { 8 })
-            .idle_timeout(if memory {
-                None
+    let pool = AnyPoolOptions::new().acquire_timeout(wait);
+    let (pool, standby) = match backend {
+        Backend::Sqlite => {
+            let full_url = if !memory && !url.contains('?') {
+                format!("{url}?mode=rwc")
             } else {
-                Some(Duration::from_secs(600))
-            })
-            .max_lifetime(if memory {
-                None
-            } else {
-                Some(Duration::from_secs(1800))
-            })
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    let pragmas = format!(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
-                    );
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
-                        .execute(&mut *conn)
-                        .await?;
-                    Ok(())
+                url.to_owned()
+            };
+            let opts = AnyConnectOptions::from_str(&full_url)?;
+            let pool = pool
+                .max_connections(if memory { 1 } else { 8 })
+                .idle_timeout(if memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(600))
                 })
-            }),
-        Backend::Postgres => pool.max_connections(16),
+                .max_lifetime(if memory {
+                    None
+                } else {
+                    Some(Duration::from_secs(1800))
+                })
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        let pragmas = format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
+                        );
+                        sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                            .execute(&mut *conn)
+                            .await?;
+                        Ok(())
+                    })
+                });
+            (pool.connect_with(opts).await?, None)
+        }
+        Backend::Postgres => {
+            let options = pool.max_connections(16);
+            let hosts = failover::hosts(url)?;
+            if hosts.len() == 1 {
+                (options.connect(&hosts[0]).await?, None)
+            } else {
+                let pool = failover::connect_primary(&hosts, &options)
+                    .await
+                    .map_err(|_| {
+                        CenterError::Config(format!(
+                            "none of the PostgreSQL hosts accepts writes: {}",
+                            redact_url(url)
+                        ))
+                    })?;
+                (pool, Some((hosts, options)))
+            }
+        }
     };
-    let pool = pool.connect_with(opts).await?;
     migrator(backend).run(&pool).await?;
-    Ok((pool, backend))
+    Ok((pool, backend, standby))
 }
 
 /// The center's database: the pool, its engine and this process's write
 /// turn.
 #[derive(Debug)]
 pub struct Db {
-    pool: AnyPool,
+    pool: Arc<failover::PoolCell>,
     backend: Backend,
     /// SQLite only: one writer at a time within this process (see
     /// [`Db::write`]).
     gate: Option<tokio::sync::Mutex<()>>,
     wait: Duration,
+    /// The verify path's reads, shared by the requests of one moment.
+    subjects: lookup::Lookup<tokens::Subjects>,
+    api_keys: lookup::Lookup<api_keys::LiveKeys>,
 }
 
 impl Db {
-    /// Opens and migrates the database at `url` (see [`open_pool`]).
+    /// Opens and migrates the database at `url` (see [`open_pool`]); with
+    /// several PostgreSQL hosts, watches for a failover.
     pub async fn open(url: &str, wait: Duration) -> Result<Self, CenterError> {
-        let (pool, backend) = open_pool(url, wait).await?;
+        let (pool, backend, standby) = open_pool(url, wait).await?;
+        let pool = failover::PoolCell::new(pool);
+        if let Some((hosts, options)) = standby {
+            failover::watch(&pool, hosts, options);
+        }
         Ok(Self {
+            subjects: lookup::Lookup::new(pool.clone()),
+            api_keys: lookup::Lookup::new(pool.clone()),
             pool,
             backend,
             gate: (backend == Backend::Sqlite).then(|| tokio::sync::Mutex::new(())),
@@ -208,16 +250,16 @@ impl Db {
         self.backend
     }
 
-    /// The pool, for reads in this layer's modules, and for tests and tools
-    /// that inspect or doctor a database on purpose. The center's own logic
-    /// never uses it directly.
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
+    /// The pool in use, for reads in this layer's modules, and for tests
+    /// and tools that inspect or doctor a database on purpose. The center's
+    /// own logic never uses it directly.
+    pub fn pool(&self) -> AnyPool {
+        self.pool.get()
     }
 
     /// Closes every connection.
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.pool.get().close().await;
     }
 
     /// Starts a write at center time `at`: waits for this process's turn
@@ -235,7 +277,7 @@ impl Db {
                     .map_err(|_| CenterError::Db(sqlx::Error::PoolTimedOut))?,
             ),
         };
-        let tx = self.pool.begin().await?;
+        let tx = self.pool.get().begin().await?;
         Ok(Write {
             tx,
             at,
@@ -291,6 +333,87 @@ impl Write<'_> {
     }
 }
 
+/// The most rows one set-based statement takes.
+pub(crate) const MAX_SET: usize = 256;
+
+/// A set-based statement's rows: up to [`MAX_SET`] real ones, then as many
+/// padding rows of `NULL` as make the count a power of two. Statements
+/// thus come in a handful of shapes, each prepared once per connection
+/// however the batches fall; a `NULL` key matches no row, and inserts skip
+/// rows whose first column is `NULL`.
+pub(crate) struct Set<'a, T> {
+    /// The real rows.
+    pub rows: &'a [T],
+    /// Real and padding rows.
+    pub len: usize,
+}
+
+impl<T> Set<'_, T> {
+    /// Padding rows after the real ones.
+    pub fn padding(&self) -> usize {
+        self.len - self.rows.len()
+    }
+}
+
+/// `items` as sets of at most [`MAX_SET`] rows.
+pub(crate) fn sets<T>(items: &[T]) -> impl Iterator<Item = Set<'_, T>> {
+    items.chunks(MAX_SET).map(|rows| Set {
+        rows,
+        len: rows.len().next_power_of_two(),
+    })
+}
+
+/// `rows` parenthesised rows of `$n` placeholders, each cast to its
+/// column's type (`TEXT`, `BIGINT`): `(CAST($1 AS TEXT), …), (…)`. Both
+/// engines read the casts, and PostgreSQL needs them to type a `VALUES`
+/// list that no column gives a type to.
+pub(crate) fn placeholders(rows: usize, types: &[&str]) -> String {
+    placeholders_from(1, rows, types)
+}
+
+/// [`placeholders`] whose first is `$first`, for a statement that has
+/// others before them.
+pub(crate) fn placeholders_from(first: usize, rows: usize, types: &[&str]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(rows * types.len() * 24);
+    let mut n = first - 1;
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for (c, ty) in types.iter().enumerate() {
+            n += 1;
+            if c > 0 {
+                s.push_str(", ");
+            }
+            let _ = write!(s, "CAST(${n} AS {ty})");
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// `q` with `NULL` bound for `rows` padding rows of columns of `types`
+/// (as given to [`placeholders`]). Each `NULL` has its column's type:
+/// PostgreSQL prepares a statement once with the types first bound.
+pub(crate) fn pad<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    rows: usize,
+    types: &[&str],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for _ in 0..rows {
+        for ty in types {
+            q = if *ty == "BIGINT" {
+                q.bind(None::<i64>)
+            } else {
+                q.bind(None::<String>)
+            };
+        }
+    }
+    q
+}
+
 /// Unix seconds as stored in the database.
 pub(crate) fn to_db(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -341,4 +464,29 @@ pub(crate) fn params_of(
 pub(crate) fn flag(row: &sqlx::any::AnyRow, col: &str) -> Result<bool, CenterError> {
     use sqlx::Row;
     Ok(row.try_get::<i64, _>(col)? != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_are_padded_to_powers_of_two() {
+        let items: Vec<usize> = (0..MAX_SET * 2 + 37).collect();
+        let shapes: Vec<(usize, usize)> = sets(&items).map(|s| (s.rows.len(), s.len)).collect();
+        assert_eq!(shapes, [(MAX_SET, MAX_SET), (MAX_SET, MAX_SET), (37, 64)]);
+        let joined: Vec<usize> = sets(&items).flat_map(|s| s.rows).copied().collect();
+        assert_eq!(joined, items);
+        assert_eq!(sets::<usize>(&[]).count(), 0);
+        assert_eq!(sets(&[1]).map(|s| s.padding()).collect::<Vec<_>>(), [0]);
+    }
+
+    #[test]
+    fn placeholders_number_and_cast_every_value() {
+        assert_eq!(
+            placeholders(2, &["TEXT", "BIGINT"]),
+            "(CAST($1 AS TEXT), CAST($2 AS BIGINT)), (CAST($3 AS TEXT), CAST($4 AS BIGINT))"
+        );
+        assert_eq!(placeholders_from(3, 1, &["TEXT"]), "(CAST($3 AS TEXT))");
+    }
 }

@@ -73,7 +73,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Service>, CenterError> {
          FROM services WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db.pool())
     .await?;
     row.map(|r| -> Result<Service, CenterError> {
         Ok(Service {
@@ -99,7 +99,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Service>, CenterError> {
 /// Whether any service is stored.
 pub async fn any(db: &Db) -> Result<bool, CenterError> {
     Ok(sqlx::query("SELECT 1 FROM services LIMIT 1")
-        .fetch_optional(db.pool())
+        .fetch_optional(&db.pool())
         .await?
         .is_some())
 }
@@ -162,7 +162,7 @@ pub async fn list(db: &Db) -> Result<Vec<ServiceRow>, CenterError> {
                 tx_confirmation
          FROM services ORDER BY id",
     )
-    .fetch_all(db.pool())
+    .fetch_all(&db.pool())
     .await?;
     rows.iter()
         .map(|r| {

@@ -76,7 +76,7 @@ pub async fn insert(w: &mut Write<'_>, s: &NewSession<'_>) -> Result<(), CenterE
 pub async fn app_nonce_seen(db: &Db, nonce: &protocol::Nonce) -> Result<bool, CenterError> {
     Ok(sqlx::query("SELECT 1 FROM sessions WHERE app_nonce = $1")
         .bind(nonce.0.as_slice())
-        .fetch_optional(db.pool())
+        .fetch_optional(&db.pool())
         .await?
         .is_some())
 }
@@ -119,7 +119,7 @@ pub async fn get(
     )
     .bind(id.0.as_slice())
     .bind(kind.as_str())
-    .fetch_optional(db.pool())
+    .fetch_optional(&db.pool())
     .await?;
     let Some(r) = row else {
         return Ok(None);

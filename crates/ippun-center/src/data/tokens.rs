@@ -1,12 +1,16 @@
 //! The `tokens` table: one row per token a center has offered.
 
+use std::collections::HashMap;
+
 use ippun_core::OtpParams;
 use ippun_core::protocol::B32;
 use serde::Serialize;
+use sqlx::AnyPool;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Db, Write, blob32, flag, from_db, params_of, to_db};
+use super::lookup::Fetch;
+use super::{Db, Write, blob32, flag, from_db, pad, params_of, placeholders, sets, to_db};
 use crate::CenterError;
 
 /// Where a token stands.
@@ -48,6 +52,7 @@ impl std::fmt::Display for TokenStatus {
 }
 
 /// A token as stored.
+#[derive(Clone)]
 pub struct TokenRow {
     /// Its serial number.
     pub serial: String,
@@ -140,7 +145,7 @@ pub async fn get(db: &Db, serial: &str) -> Result<Option<TokenRow>, CenterError>
         " FROM tokens WHERE serial = $1"
     ))
     .bind(serial)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db.pool())
     .await?;
     row.as_ref().map(read).transpose()
 }
@@ -152,14 +157,14 @@ pub async fn has_active(db: &Db, sid: &str, uid: &str) -> Result<bool, CenterErr
     )
     .bind(sid)
     .bind(uid)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db.pool())
     .await?
     .is_some())
 }
 
 /// A user and their active token, read together for the verify API and
 /// the bank's transaction calls.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Subject {
     /// Suspended by the bank.
     pub suspended: bool,
@@ -170,31 +175,63 @@ pub struct Subject {
     pub token: Option<TokenRow>,
 }
 
-/// The user and their active token (`None`: no such user), in one query.
+/// The user and their active token (`None`: no such user), in one query
+/// shared with the other requests reading at the same moment (see
+/// [`lookup`](super::lookup)).
 pub async fn subject(db: &Db, sid: &str, uid: &str) -> Result<Option<Subject>, CenterError> {
-    let row = sqlx::query(concat!(
-        "SELECT u.suspended, u.verify_locked_at, ",
-        token_columns!("t."),
-        " FROM users u
-         LEFT JOIN tokens t
-           ON t.service_id = u.service_id AND t.user_id = u.user_id AND t.state = 'active'
-         WHERE u.service_id = $1 AND u.user_id = $2"
-    ))
-    .bind(sid)
-    .bind(uid)
-    .fetch_optional(db.pool())
-    .await?;
-    let Some(r) = row else {
-        return Ok(None);
-    };
-    let serial: Option<String> = r.try_get("serial")?;
-    Ok(Some(Subject {
-        suspended: flag(&r, "suspended")?,
-        locked_at: r
-            .try_get::<Option<i64>, _>("verify_locked_at")?
-            .map(from_db),
-        token: serial.map(|_| read(&r)).transpose()?,
-    }))
+    db.subjects.get((sid.to_owned(), uid.to_owned())).await
+}
+
+/// [`subject`]s, many at once.
+#[derive(Debug)]
+pub struct Subjects;
+
+impl Fetch for Subjects {
+    type Key = (String, String);
+    type Value = Subject;
+
+    async fn fetch(
+        pool: &AnyPool,
+        keys: &[Self::Key],
+    ) -> Result<HashMap<Self::Key, Subject>, CenterError> {
+        let mut out = HashMap::with_capacity(keys.len());
+        for set in sets(keys) {
+            let sql = format!(
+                concat!(
+                    "SELECT u.service_id AS u_service_id, u.user_id AS u_user_id, ",
+                    "u.suspended, u.verify_locked_at, ",
+                    token_columns!("t."),
+                    " FROM (VALUES {}) AS v
+                     JOIN users u ON u.service_id = v.column1 AND u.user_id = v.column2
+                     LEFT JOIN tokens t
+                       ON t.service_id = u.service_id AND t.user_id = u.user_id
+                      AND t.state = 'active'"
+                ),
+                placeholders(set.len, &["TEXT", "TEXT"])
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (sid, uid) in set.rows {
+                q = q.bind(sid.as_str()).bind(uid.as_str());
+            }
+            for r in pad(q, set.padding(), &["TEXT", "TEXT"])
+                .fetch_all(pool)
+                .await?
+            {
+                let serial: Option<String> = r.try_get("serial")?;
+                out.insert(
+                    (r.try_get("u_service_id")?, r.try_get("u_user_id")?),
+                    Subject {
+                        suspended: flag(&r, "suspended")?,
+                        locked_at: r
+                            .try_get::<Option<i64>, _>("verify_locked_at")?
+                            .map(from_db),
+                        token: serial.map(|_| read(&r)).transpose()?,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// A fresh serial number (eight digits, not yet taken).
@@ -396,37 +433,6 @@ pub async fn enable_tx(w: &mut Write<'_>, serial: &str) -> Result<(), CenterErro
     Ok(())
 }
 
-/// Accepts `step` for the token unless it is not newer than the last
-/// accepted step or the token is no longer active: one statement decides,
-/// so racing requests cannot both win. (The caller holds the user's
-/// reserved verify attempt in the same transaction, so a lock-out cannot
-/// slip in between.)
-/// Learns drift slowly (`off` is the code's offset from the expected step).
-/// The drift after it, or `None` when not accepted.
-pub async fn accept_step(
-    w: &mut Write<'_>,
-    serial: &str,
-    step: u64,
-    off: i64,
-) -> Result<Option<i64>, CenterError> {
-    let row = sqlx::query(
-        "UPDATE tokens SET last_step = $1,
-            drift_steps = CASE WHEN $2 <> 0 AND drift_lean = $2
-                               THEN drift_steps + $2 ELSE drift_steps END,
-            drift_lean  = CASE WHEN $2 <> 0 AND drift_lean = $2 THEN 0 ELSE $2 END
-         WHERE serial = $3 AND state = 'active'
-           AND (last_step IS NULL OR last_step < $1)
-         RETURNING drift_steps",
-    )
-    .bind(to_db(step))
-    .bind(off)
-    .bind(serial)
-    .fetch_optional(w.conn())
-    .await?;
-    row.map(|r| r.try_get("drift_steps").map_err(CenterError::from))
-        .transpose()
-}
-
 /// One token, for listings (never the key).
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenInfo {
@@ -453,7 +459,7 @@ pub async fn list(db: &Db, service_id: Option<&str>) -> Result<Vec<TokenInfo>, C
          FROM tokens WHERE ($1 IS NULL OR service_id = $1) ORDER BY created_at, serial",
     )
     .bind(service_id)
-    .fetch_all(db.pool())
+    .fetch_all(&db.pool())
     .await?;
     rows.iter()
         .map(|r| {

@@ -120,7 +120,7 @@ pub async fn first_pending_start(
          ORDER BY requested_at LIMIT 1",
     )
     .bind(serial)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db.pool())
     .await?;
     row.map(|r| {
         Ok(PendingStart {
@@ -169,7 +169,7 @@ pub async fn start_pending(db: &Db, id: &str, serial: &str) -> Result<Option<boo
     let row = sqlx::query("SELECT state FROM tx_starts WHERE id = $1 AND serial = $2")
         .bind(id)
         .bind(serial)
-        .fetch_optional(db.pool())
+        .fetch_optional(&db.pool())
         .await?;
     row.map(|r| Ok(r.try_get::<String, _>("state")? == "pending"))
         .transpose()
@@ -210,7 +210,7 @@ pub async fn has_pending_start(db: &Db, serial: &str) -> Result<bool, CenterErro
     Ok(
         sqlx::query("SELECT 1 FROM tx_starts WHERE serial = $1 AND state = 'pending'")
             .bind(serial)
-            .fetch_optional(db.pool())
+            .fetch_optional(&db.pool())
             .await?
             .is_some(),
     )
@@ -242,7 +242,7 @@ pub async fn has_waiting(db: &Db, serial: &str, now: u64) -> Result<bool, Center
     )
     .bind(serial)
     .bind(to_db(now))
-    .fetch_optional(db.pool())
+    .fetch_optional(&db.pool())
     .await?
     .is_some())
 }
@@ -309,7 +309,7 @@ async fn get_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
 
 /// The transaction `id` (of `service` only, when given).
 pub async fn get(db: &Db, id: &str, service: Option<&str>) -> Result<Option<TxRow>, CenterError> {
-    get_on(db.pool(), id, service).await
+    get_on(&db.pool(), id, service).await
 }
 
 /// The same, read inside a write.
@@ -387,7 +387,7 @@ pub async fn waiting(
     .bind(serial)
     .bind(to_db(now))
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(&db.pool())
     .await?;
     rows.iter().map(|r| read(r).map(|t| t.tx)).collect()
 }
@@ -416,7 +416,7 @@ pub async fn list(
     .bind(user.unwrap_or(""))
     .bind(i64::from(waiting_only))
     .bind(to_db(now))
-    .fetch_all(db.pool())
+    .fetch_all(&db.pool())
     .await?;
     rows.iter().map(read).collect()
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Backend, Db, Write, flag, from_db, to_db};
+use super::{Db, Write, flag, from_db, to_db};
 use crate::CenterError;
 
 /// What setup needs to know of a user.
@@ -31,7 +31,7 @@ pub async fn activation(db: &Db, sid: &str, uid: &str) -> Result<Option<Activati
     )
     .bind(sid)
     .bind(uid)
-    .fetch_optional(db.pool())
+    .fetch_optional(&db.pool())
     .await?;
     row.map(|r| -> Result<Activation, CenterError> {
         Ok(Activation {
@@ -159,7 +159,7 @@ pub async fn suspended(db: &Db, sid: &str, uid: &str) -> Result<bool, CenterErro
     let row = sqlx::query("SELECT suspended FROM users WHERE service_id = $1 AND user_id = $2")
         .bind(sid)
         .bind(uid)
-        .fetch_optional(db.pool())
+        .fetch_optional(&db.pool())
         .await?;
     row.map_or(Ok(false), |r| flag(&r, "suspended"))
 }
@@ -169,7 +169,7 @@ pub async fn validity(db: &Db, sid: &str, uid: &str) -> Result<Option<u64>, Cent
     let row = sqlx::query("SELECT validity_days FROM users WHERE service_id = $1 AND user_id = $2")
         .bind(sid)
         .bind(uid)
-        .fetch_optional(db.pool())
+        .fetch_optional(&db.pool())
         .await?;
     Ok(match row {
         Some(r) => r.try_get::<Option<i64>, _>("validity_days")?.map(from_db),
@@ -190,72 +190,6 @@ pub async fn unlock_verify(w: &mut Write<'_>, sid: &str, uid: &str) -> Result<bo
     .await?
     .rows_affected();
     Ok(n == 1)
-}
-
-/// Takes the user's row for one verify check, before the code is checked:
-/// the wrong codes in a row so far, or `None` while the user is locked out
-/// (locked at or after `locked_since`). A lock that is over is cleared and
-/// counting starts again from zero. The row stays taken (PostgreSQL: row lock;
-/// SQLite: the write lock) until the transaction ends, so checks of one
-/// user run one after the other and the count is exact under any
-/// concurrency.
-pub async fn reserve_verify(
-    w: &mut Write<'_>,
-    sid: &str,
-    uid: &str,
-    locked_since: u64,
-) -> Result<Option<i64>, CenterError> {
-    // A row lock, not a write: PostgreSQL's FOR UPDATE; SQLite's writes
-    // already run one at a time (the write turn).
-    let sql = match w.backend() {
-        Backend::Postgres => {
-            "SELECT verify_failures, verify_locked_at FROM users
-             WHERE service_id = $1 AND user_id = $2 FOR UPDATE"
-        }
-        Backend::Sqlite => {
-            "SELECT verify_failures, verify_locked_at FROM users
-             WHERE service_id = $1 AND user_id = $2"
-        }
-    };
-    let row: Option<(i64, Option<i64>)> = sqlx::query_as(sql)
-        .bind(sid)
-        .bind(uid)
-        .fetch_optional(w.conn())
-        .await?;
-    match row {
-        // No such user (users are never deleted): nothing to count.
-        None => Ok(None),
-        Some((_, Some(at))) if from_db(at) >= locked_since => Ok(None),
-        // A lock that is over: cleared, and counting starts from zero.
-        Some((_, Some(_))) => {
-            settle_verify(w, sid, uid, 0, false).await?;
-            Ok(Some(0))
-        }
-        Some((n, None)) => Ok(Some(n)),
-    }
-}
-
-/// Settles a verify check: sets the count of wrong codes in a row (0
-/// after a right code), and with `lock` locks the user out from now.
-pub async fn settle_verify(
-    w: &mut Write<'_>,
-    sid: &str,
-    uid: &str,
-    failures: i64,
-    lock: bool,
-) -> Result<(), CenterError> {
-    let at = lock.then(|| to_db(w.at()));
-    sqlx::query(
-        "UPDATE users SET verify_failures = $1, verify_locked_at = $2
-         WHERE service_id = $3 AND user_id = $4",
-    )
-    .bind(failures)
-    .bind(at)
-    .bind(sid)
-    .bind(uid)
-    .execute(w.conn())
-    .await?;
-    Ok(())
 }
 
 /// One user, for listings (never the password or its hash).
@@ -305,7 +239,7 @@ pub async fn list(
     .bind(service_id)
     .bind(to_db(now))
     .bind(to_db(verify_locked_since))
-    .fetch_all(db.pool())
+    .fetch_all(&db.pool())
     .await?;
     rows.iter()
         .map(|r| {

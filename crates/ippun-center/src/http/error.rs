@@ -119,6 +119,9 @@ impl HttpError {
     /// A failure inside the center: 503 when the database is out of reach
     /// for now, else 500; the cause is logged, never sent.
     pub fn internal(now: u64, e: &CenterError) -> Self {
+        if matches!(e, CenterError::Busy) {
+            return Self::busy(now);
+        }
         if e.is_unavailable() {
             tracing::warn!(error = %e, "database out of reach");
             return Self::new(

@@ -9,6 +9,7 @@
 //! | [`renew`] | renewal |
 //! | [`correct`] | correction |
 //! | [`verify`] | the bank's verify API |
+//! | [`group_commit`] | the verify API's writes, many requests per commit |
 //! | [`tx`] | transaction confirmation (bank and app sides) |
 //! | [`admin`] | the admin console's acts |
 //! | [`events`] | what leaves the center for an optional hook |
@@ -20,6 +21,7 @@ pub mod admin;
 pub mod admission;
 pub mod correct;
 pub mod events;
+pub mod group_commit;
 pub mod provision;
 pub mod refusals;
 pub mod renew;
@@ -84,7 +86,8 @@ impl From<ProtocolError> for ApiError {
 
 /// The authentication center: its database, keys, clock and settings.
 pub struct Center {
-    db: Db,
+    db: Arc<Db>,
+    writer: group_commit::Writer,
     master: MasterKey,
     signing: SigningKey,
     clock: Arc<dyn Clock>,
@@ -114,14 +117,23 @@ impl Center {
         clock: Arc<dyn Clock>,
         config: Config,
     ) -> Result<Self, CenterError> {
-        let db = Db::open(db, config.db_wait).await?;
+        let db = Arc::new(Db::open(db, config.db_wait).await?);
         let signing = load_or_create_signing_key(&db, &master, clock.unix_seconds()).await?;
         let hasher =
             admission::Hasher::new(config.hash_workers, config.hash_queue, config.hash_wait);
         let nonce_key = signed::NonceKey::of(&master);
         let answer_key = master.derive("ippun center transaction answer v1");
+        let writer = group_commit::Writer::new(
+            &db,
+            group_commit::Rules {
+                max_failures: config.max_verify_failures,
+                lock_secs: config.verify_lock_secs,
+            },
+            config.verify_queue,
+        );
         Ok(Self {
             db,
+            writer,
             master,
             signing,
             clock,
@@ -153,7 +165,7 @@ impl Center {
 
     /// The pool, for tests and tools that inspect a database on purpose
     /// (see [`Db::pool`]).
-    pub fn pool(&self) -> &sqlx::AnyPool {
+    pub fn pool(&self) -> sqlx::AnyPool {
         self.db.pool()
     }
 
@@ -194,6 +206,12 @@ impl Center {
     /// monitoring: under a flood it grows by at most the workers' pace.
     pub fn password_checks(&self) -> u64 {
         self.hasher.checks()
+    }
+
+    /// Verify batches (transactions) and checks written since start, for
+    /// monitoring: checks ÷ batches is the mean batch size.
+    pub fn verify_batches(&self) -> (u64, u64) {
+        self.writer.written()
     }
 
     pub(crate) fn nonce_key(&self) -> &signed::NonceKey {

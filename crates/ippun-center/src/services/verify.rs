@@ -2,13 +2,14 @@
 //! whether the code a customer typed is right.
 //!
 //! - The code may be for the drift-adjusted step or one step either side.
-//! - A step is accepted once: one conditional `UPDATE` decides, so racing
-//!   requests for the same code cannot both win, on SQLite or PostgreSQL.
-//! - Each check first takes the user's row, in the same transaction as its
-//!   verdict, so checks of one user run one after the other: the limit
-//!   holds under any concurrency
-//!   and a right code racing wrong ones is answered `ok` or `locked`, never
-//!   `reused`. At [`Config::max_verify_failures`](crate::Config) wrong codes
+//! - A step is accepted once: the writer decides with the user's row taken
+//!   and writes the step only if it is still newer, so racing requests for
+//!   the same code cannot both win, on SQLite or PostgreSQL, in one process
+//!   or several (see [`group_commit`](super::group_commit)).
+//! - Checks of one user are decided one after the other: the limit holds
+//!   under any concurrency and a right code racing wrong ones is answered
+//!   `ok` or `locked`, never `reused`. At
+//!   [`Config::max_verify_failures`](crate::Config) wrong codes
 //!   in a row the user is locked out for
 //!   [`Config::verify_lock_secs`](crate::Config) (an admin unlock ends it
 //!   sooner): a stranger can slow a customer down, not shut them out for
@@ -21,9 +22,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::Center;
+use super::group_commit::{Check, Code};
 use crate::CenterError;
 use crate::data::tokens::{self, Subject, TokenRow};
-use crate::data::{Action, Actor, AuditEntry, Outcome, Who, Write, api_keys, audit, users};
+use crate::data::{Actor, api_keys};
 use crate::secret::same;
 
 /// The answer of [`Center::verify`].
@@ -125,6 +127,9 @@ impl Center {
     }
 
     /// Verifies `otp` for a user of `rp`'s service and audits the answer.
+    /// The read and the code check run here; the writes go to the group
+    /// writer ([`group_commit`](super::group_commit)), and the verdict
+    /// comes back once they are durable.
     pub async fn verify(
         &self,
         rp: &RelyingParty,
@@ -144,31 +149,35 @@ impl Center {
             Some(Subject { token: Some(t), .. }) if now >= t.expires_at => Some(Verdict::Expired),
             _ => None,
         };
-        let serial = subject
-            .as_ref()
-            .and_then(|s| s.token.as_ref())
-            .map(|t| t.serial.clone());
-        let who = Who {
-            service: Some(sid),
-            user: Some(user_id),
-            serial: serial.as_deref(),
+        let token = subject.and_then(|s| s.token);
+        let code = match (early, &token) {
+            (Some(v), _) => Code::Settled(v),
+            (None, None) => Code::Settled(Verdict::Unknown),
+            (None, Some(t)) => Code::Checked(self.match_step(t, now, otp)?),
         };
-        if let Some(v) = early {
-            let entry = AuditEntry::new(
-                rp.actor(),
-                Action::Verify,
-                who,
-                Outcome::Verdict(v.reason()),
-            );
-            audit::record(self.db(), now, entry).await?;
-            return Ok(v);
-        }
-        let Some(t) = subject.and_then(|s| s.token) else {
-            return Ok(Verdict::Unknown);
-        };
-        let totp = self.generator(&t)?;
+        self.writer
+            .write(Check {
+                at: now,
+                key_id: rp.key_id.clone(),
+                service_id: rp.service_id.clone(),
+                user_id: user_id.to_owned(),
+                serial: token.map(|t| t.serial),
+                code,
+            })
+            .await
+    }
+
+    /// The step `otp` is the code of (the drift-adjusted step or one
+    /// either side) and its offset, or `None` for a wrong code.
+    fn match_step(
+        &self,
+        t: &TokenRow,
+        now: u64,
+        otp: &str,
+    ) -> Result<Option<(u64, i64)>, CenterError> {
+        let totp = self.generator(t)?;
         let center_step = now / t.params.period.secs();
-        let matched = center_step
+        Ok(center_step
             .checked_add_signed(t.drift_steps)
             .and_then(|expected| {
                 [0i64, -1, 1].into_iter().find_map(|off| {
@@ -176,77 +185,7 @@ impl Center {
                     let code = totp.code_at_counter(step).to_string();
                     same(code.as_bytes(), otp.as_bytes()).then_some((step, off))
                 })
-            });
-        let mut w = self.db().write(now).await?;
-        let (verdict, locked_here) = self
-            .decide(&mut w, &t, user_id, matched, locked_since)
-            .await?;
-        let mut entry = AuditEntry::new(
-            rp.actor(),
-            Action::Verify,
-            who,
-            Outcome::Verdict(verdict.reason()),
-        );
-        entry.detail = match &verdict {
-            Verdict::Ok {
-                step, drift_steps, ..
-            } => Some(format!("step {step}, drift {drift_steps}")),
-            Verdict::Wrong { failures_left } => Some(format!("{failures_left} tries left")),
-            Verdict::Locked if locked_here => Some("locked by this wrong code".to_owned()),
-            _ => None,
-        };
-        w.audit(entry).await?;
-        w.commit().await?;
-        Ok(verdict)
-    }
-}
-
-impl Center {
-    /// The verdict for a checked code (`matched`: its step and offset),
-    /// written in `w`: the user's row is taken first (`locked` if a racing
-    /// wrong code locked it meanwhile), then the step accepted or the wrong
-    /// code counted. Also whether this code locked the user.
-    async fn decide(
-        &self,
-        w: &mut Write<'_>,
-        t: &TokenRow,
-        user_id: &str,
-        matched: Option<(u64, i64)>,
-        locked_since: u64,
-    ) -> Result<(Verdict, bool), CenterError> {
-        let sid = t.service_id.as_str();
-        let Some(failures) = users::reserve_verify(w, sid, user_id, locked_since).await? else {
-            return Ok((Verdict::Locked, false));
-        };
-        let Some((step, off)) = matched else {
-            let limit = self.config().max_verify_failures.max(1);
-            let n = failures + 1;
-            let lock = n >= limit;
-            users::settle_verify(w, sid, user_id, n, lock).await?;
-            let v = if lock {
-                Verdict::Locked
-            } else {
-                Verdict::Wrong {
-                    failures_left: u64::try_from(limit - n).unwrap_or(0),
-                }
-            };
-            return Ok((v, lock));
-        };
-        let Some(drift_steps) = tokens::accept_step(w, &t.serial, step, off).await? else {
-            // Not a failure: the count stays.
-            return Ok((Verdict::Reused, false));
-        };
-        if failures != 0 {
-            users::settle_verify(w, sid, user_id, 0, false).await?;
-        }
-        Ok((
-            Verdict::Ok {
-                serial: t.serial.clone(),
-                step,
-                drift_steps,
-            },
-            false,
-        ))
+            }))
     }
 }
 

@@ -206,6 +206,91 @@ impl PgCluster {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+
+    /// The port it listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A streaming-replication standby of `self` (a base backup, started on
+    /// its own port), made synchronous: from now on a commit on `self` is
+    /// acknowledged only once the standby has it.
+    pub fn standby(&self) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("ippun-pg-standby-")
+            .tempdir()
+            .unwrap();
+        if let Some(user) = &self.run_as {
+            std::os::unix::fs::chown(dir.path(), Some(id_of(user, "-u")), Some(id_of(user, "-g")))
+                .unwrap();
+        }
+        let standby = Self {
+            dir,
+            bin: self.bin.clone(),
+            port: free_port(),
+            run_as: self.run_as.clone(),
+            fsync: self.fsync,
+        };
+        let port = self.port.to_string();
+        standby.run(
+            "pg_basebackup",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-D",
+                standby.data().to_str().unwrap(),
+                "-R",
+                "-X",
+                "stream",
+                "--no-sync",
+            ],
+        );
+        standby.up();
+        self.sql("ALTER SYSTEM SET synchronous_standby_names = '*'");
+        self.sql("SELECT pg_reload_conf()");
+        for _ in 0..200 {
+            if self.sql("SELECT sync_state FROM pg_stat_replication") == "sync" {
+                return standby;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the standby did not become synchronous");
+    }
+
+    /// Promotes a standby to primary and waits until it is one.
+    pub fn promote(&self) {
+        self.run(
+            "pg_ctl",
+            &["-D", self.data().to_str().unwrap(), "-w", "promote"],
+        );
+    }
+
+    /// Runs `sql` with psql on the `postgres` database; its output,
+    /// trimmed.
+    pub fn sql(&self, sql: &str) -> String {
+        let out = Command::new(self.bin.join("psql"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .args(["-d", "postgres", "-tAc", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
 }
 
 impl Drop for PgCluster {

@@ -16,7 +16,9 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct DbArgs {
     /// Database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`
-    /// (from the environment, a password stays out of the process list).
+    /// (from the environment, a password stays out of the process list);
+    /// with a standby, `HOST1[:PORT],HOST2[:PORT]`: the center writes to the
+    /// primary and follows a failover.
     #[arg(long, env = "IPPUN_CENTER_DB", hide_env_values = true)]
     pub db: String,
     /// Master-key file (64 hex digits, created 0600 if missing). Default
@@ -44,6 +46,10 @@ pub struct GuardArgs {
     /// Seconds a verify lock-out (ten wrong codes in a row) lasts [900].
     #[arg(long, env = "IPPUN_CENTER_VERIFY_LOCK")]
     pub verify_lock: Option<u64>,
+    /// Verify checks that may wait for the database writer; more are
+    /// answered 503 busy [4096].
+    #[arg(long, env = "IPPUN_CENTER_VERIFY_QUEUE")]
+    pub verify_queue: Option<usize>,
     /// Days audit rows are kept; 0 keeps them for ever [400].
     #[arg(long, env = "IPPUN_CENTER_AUDIT_KEEP_DAYS")]
     pub audit_keep_days: Option<u64>,
@@ -121,6 +127,9 @@ impl GuardArgs {
         }
         if let Some(n) = self.verify_lock {
             c.verify_lock_secs = n;
+        }
+        if let Some(n) = self.verify_queue {
+            c.verify_queue = n.max(1);
         }
         if let Some(n) = self.audit_keep_days {
             c.audit_keep_days = n;
