@@ -205,9 +205,7 @@ fn postgres_fails_over_to_its_standby_under_load() {
     let db = primary.new_db();
     let name = db.rsplit('/').next().unwrap().to_owned();
     let dir = tempfile::tempdir().unwrap();
-    let t = Instant::now();
     let seeded = seed(&db, dir.path(), TOKENS);
-    eprintln!("seeded in {:?}", t.elapsed());
     let hosts = format!(
         "postgres://postgres@127.0.0.1:{},127.0.0.1:{}/{name}",
         primary.port(),
@@ -220,7 +218,6 @@ fn postgres_fails_over_to_its_standby_under_load() {
     let answers = std::thread::scope(|s| {
         let h = s.spawn(|| load(&seeded.api_key, &center.url, loaded, 8, (&next, &go), false));
         wait_until(&next, TOKENS / 4);
-        eprintln!("load up at {:?}", t.elapsed());
         primary.down();
         std::thread::sleep(Duration::from_millis(300));
         standby.promote();
@@ -230,14 +227,8 @@ fn postgres_fails_over_to_its_standby_under_load() {
             std::thread::sleep(Duration::from_millis(50));
         }
         go.store(false, Ordering::Relaxed);
-        eprintln!(
-            "load done at {:?}, next {}",
-            t.elapsed(),
-            next.load(Ordering::Relaxed)
-        );
         h.join().unwrap()
     });
-    eprintln!("joined at {:?}", t.elapsed());
     let mut statuses = std::collections::BTreeMap::new();
     for (_, a) in &answers {
         let (s, v) = a.as_ref().expect("every request is answered");
