@@ -244,20 +244,10 @@ pub(super) async fn insert(
     at: u64,
     e: &AuditEntry<'_>,
 ) -> Result<(), CenterError> {
-    sqlx::query(
-        "INSERT INTO audit (at, actor, action, service_id, user_id, serial, outcome, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(to_db(at))
-    .bind(e.actor.stored())
-    .bind(e.action.as_str())
-    .bind(e.who.service)
-    .bind(e.who.user)
-    .bind(e.who.serial)
-    .bind(e.outcome.as_str())
-    .bind(e.detail.as_deref())
-    .execute(conn)
-    .await?;
+    let one = [(at, e.clone())];
+    bind_rows(sqlx::query(sqlx::AssertSqlSafe(insert_sql(1, 1))), &one, 1)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
