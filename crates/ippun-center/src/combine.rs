@@ -102,8 +102,14 @@ impl<J: Send + 'static> Combiner<J> {
                 return;
             }
         }
+        // No runtime (it is shutting down): the waiting jobs go with the
+        // combiner, and their requests learn it from their dropped replies.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            drop(permit);
+            return;
+        };
         let combiner = self.clone();
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             loop {
                 let jobs = combiner.take();
                 if !jobs.is_empty() {

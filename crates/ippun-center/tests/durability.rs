@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use ippun_center::Backend;
 use pg::PgCluster;
-use served::{Accepted, Answer, Bank, Served, check_stored, code_now, seed};
+use served::{Accepted, Answer, Bank, Served, check_stored, code_at, code_now, seed};
 
 /// 64 attempts of one right code at once, half to each of two centers on
 /// one database, for several users: exactly one `ok` per code, the others
@@ -180,7 +180,7 @@ fn killed_under_load(backend: Backend) {
             .verify(
                 &again.url,
                 &format!("u{}", ok.user),
-                &code_now(&seeded.tokens[ok.user]),
+                &code_at(&seeded.tokens[ok.user], ok.step),
             )
             .unwrap();
         assert_eq!(

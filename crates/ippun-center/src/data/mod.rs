@@ -277,7 +277,13 @@ impl Db {
                     .map_err(|_| CenterError::Db(sqlx::Error::PoolTimedOut))?,
             ),
         };
-        let tx = self.pool.get().begin().await?;
+        let pool = self.pool.get();
+        let tx = match self.backend {
+            // The write lock at once: a write that reads first (as most
+            // do) then never finds that another process wrote meanwhile.
+            Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => pool.begin().await?,
+        };
         Ok(Write {
             tx,
             at,

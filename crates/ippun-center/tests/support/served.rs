@@ -184,6 +184,13 @@ impl Bank {
     }
 }
 
+/// The code of `totp` for `step` (the same code again, even if the minute
+/// has turned since).
+pub fn code_at(totp: &Totp, step: i64) -> String {
+    totp.code_at_counter(u64::try_from(step).unwrap())
+        .to_string()
+}
+
 /// The code of `totp` for now.
 pub fn code_now(totp: &Totp) -> String {
     totp.code_at_counter(SystemClock.unix_seconds() / 60)
