@@ -20,7 +20,7 @@
 //!
 //! A lone request is not held back: a batch closes when nothing more is
 //! waiting, and the next one gathers what arrived meanwhile. SQLite has one
-//! batch in flight at a time; PostgreSQL a few ([`writers`]). The queue is
+//! batch in flight at a time; PostgreSQL two ([`writers`]). The queue is
 //! bounded ([`Config::verify_queue`](crate::Config)): beyond, the request
 //! is answered "busy". If a batch fails because the database is out of
 //! reach, each of its requests is answered so (503); if it fails for any
@@ -504,6 +504,39 @@ mod tests {
             .collect();
         assert_eq!(drifts, [0, 1, 1]);
         assert_eq!(plan.steps["serial-a"].drift_lean, -1);
+    }
+
+    /// A batch whose audit insert fails for one row (a trigger refuses
+    /// it): the batch is written again check by check, and only that
+    /// check fails.
+    #[tokio::test]
+    async fn one_bad_row_fails_alone() {
+        let db = Arc::new(
+            Db::open("sqlite::memory:", std::time::Duration::from_secs(5))
+                .await
+                .unwrap(),
+        );
+        sqlx::query(
+            "CREATE TRIGGER poison BEFORE INSERT ON audit WHEN NEW.user_id = 'poison'
+             BEGIN SELECT RAISE(ABORT, 'poisoned row'); END",
+        )
+        .execute(&db.pool())
+        .await
+        .unwrap();
+        let checks = [
+            check("a", Code::Settled(Verdict::Unknown)),
+            check("poison", Code::Settled(Verdict::Unknown)),
+            check("b", Code::Settled(Verdict::Suspended)),
+        ];
+        let answers = write_batch(&db, RULES, &checks).await;
+        assert!(matches!(answers[0], Ok(Verdict::Unknown)), "{answers:?}");
+        assert!(answers[1].is_err(), "{answers:?}");
+        assert!(matches!(answers[2], Ok(Verdict::Suspended)), "{answers:?}");
+        let users: Vec<String> = sqlx::query_scalar("SELECT user_id FROM audit ORDER BY id")
+            .fetch_all(&db.pool())
+            .await
+            .unwrap();
+        assert_eq!(users, ["a", "b"]);
     }
 
     #[test]
