@@ -27,14 +27,15 @@
     clippy::too_many_lines
 )]
 
+#[path = "../tests/support/seed.rs"]
+mod seed;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ippun_center::admin::{self, ServiceSpec};
-use ippun_center::data::Actor;
 use ippun_center::{Center, Config, MasterKey};
 use ippun_core::otp::{OtpParams, Totp};
 use ippun_core::protocol::AppProvision;
@@ -77,28 +78,10 @@ fn prepare(db: &str, master: &std::path::Path, tokens: usize) -> String {
         )
         .await
         .unwrap();
-        admin::add_service(
-            &c,
-            &ServiceSpec::usual(SERVICE, "Flood"),
-            Actor::Tool("bench"),
-        )
-        .await
-        .unwrap();
-        let users: Vec<String> = (0..tokens).map(|i| format!("u{i}")).collect();
         let keys: Vec<[u8; 20]> = (0..tokens).map(token_key).collect();
-        let batch: Vec<(&str, &[u8])> = users
-            .iter()
-            .zip(&keys)
-            .map(|(u, k)| (u.as_str(), &k[..]))
-            .collect();
-        admin::import_tokens(&c, SERVICE, &batch, Actor::Tool("bench"))
-            .await
-            .unwrap();
-        let key = admin::create_api_key(&c, SERVICE, "bench", Actor::Tool("bench"))
-            .await
-            .unwrap();
+        let key = seed::service_with_tokens(&c, SERVICE, "Flood", &keys).await;
         c.db().close().await;
-        key.to_string()
+        key
     })
 }
 

@@ -20,13 +20,13 @@
 
 #[path = "../tests/support/pg.rs"]
 mod pg;
+#[path = "../tests/support/seed.rs"]
+mod seed;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ippun_center::admin::{self, ServiceSpec};
-use ippun_center::data::Actor;
 use ippun_center::http;
 use ippun_center::{Backend, Center, Config, MasterKey};
 use ippun_core::otp::{OtpParams, Totp};
@@ -93,7 +93,6 @@ fn start_center(
 ) -> (Arc<Center>, http::Running, String) {
     let clock: Arc<dyn Clock> =
         Arc::new(SteppingClock::new(Duration::from_secs(T0), Duration::ZERO));
-    let tokens = keys.len();
     rt.block_on(async {
         let c = Arc::new(
             Center::open(
@@ -105,30 +104,10 @@ fn start_center(
             .await
             .unwrap(),
         );
-        admin::add_service(
-            &c,
-            &ServiceSpec::usual(SERVICE, "Load"),
-            Actor::Tool("bench"),
-        )
-        .await
-        .unwrap();
-        let users: Vec<String> = (0..tokens).map(|i| format!("u{i}")).collect();
-        let batch: Vec<(&str, &[u8])> = users
-            .iter()
-            .zip(keys)
-            .map(|(u, k)| (u.as_str(), &k[..]))
-            .collect();
-        for chunk in batch.chunks(5000) {
-            admin::import_tokens(&c, SERVICE, chunk, Actor::Tool("bench"))
-                .await
-                .unwrap();
-        }
-        let key = admin::create_api_key(&c, SERVICE, "load", Actor::Tool("bench"))
-            .await
-            .unwrap();
+        let key = seed::service_with_tokens(&c, SERVICE, "Load", keys).await;
         let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let running = http::serve(tcp, None, c.clone()).unwrap();
-        (c, running, key.to_string())
+        (c, running, key)
     })
 }
 

@@ -19,7 +19,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
+
+use crate::CenterError;
 
 /// What runs a batch.
 pub type Runner<J> = Box<dyn Fn(Vec<J>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
@@ -128,6 +130,19 @@ impl<J: Send + 'static> Combiner<J> {
     }
 }
 
+impl<I: Send + 'static, T: Send + 'static> Combiner<(I, oneshot::Sender<Result<T, CenterError>>)> {
+    /// Submits `input` with a reply channel and waits for its answer:
+    /// [`CenterError::Busy`] when too many wait, [`CenterError::Unavailable`]
+    /// when its batch went away unanswered.
+    pub async fn call(self: &Arc<Self>, input: I) -> Result<T, CenterError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit((input, reply))
+            .await
+            .map_err(|Full| CenterError::Busy)?;
+        answer.await.map_err(|_| CenterError::Unavailable)?
+    }
+}
+
 /// A slot held by whoever runs a batch; handed on when dropped.
 struct Lead<J: Send + 'static> {
     combiner: Arc<Combiner<J>>,
@@ -146,7 +161,6 @@ impl<J: Send + 'static> Drop for Lead<J> {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use tokio::sync::oneshot;
 
     type Job = (usize, oneshot::Sender<usize>);
 

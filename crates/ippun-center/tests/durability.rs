@@ -9,6 +9,8 @@
 #[macro_use]
 #[path = "support/pg.rs"]
 mod pg;
+#[path = "support/seed.rs"]
+mod seed;
 #[path = "support/served.rs"]
 mod served;
 

@@ -75,12 +75,7 @@ impl<F: Fetch> Lookup<F> {
     /// The value of `key` (`None`: not found), read with whatever else is
     /// waiting.
     pub async fn get(&self, key: F::Key) -> Answer<F> {
-        let (reply, answer) = oneshot::channel();
-        self.combiner
-            .submit((key, reply))
-            .await
-            .map_err(|_| CenterError::Busy)?;
-        answer.await.map_err(|_| CenterError::Unavailable)?
+        self.combiner.call(key).await
     }
 }
 

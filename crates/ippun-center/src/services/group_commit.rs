@@ -130,12 +130,7 @@ impl Writer {
     /// batch is durable. [`CenterError::Busy`] at once when the queue is
     /// full.
     pub async fn write(&self, check: Check) -> Answer {
-        let (reply, answer) = oneshot::channel();
-        self.combiner
-            .submit((check, reply))
-            .await
-            .map_err(|_| CenterError::Busy)?;
-        answer.await.map_err(|_| CenterError::Unavailable)?
+        self.combiner.call(check).await
     }
 }
 

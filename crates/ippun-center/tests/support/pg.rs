@@ -131,7 +131,8 @@ impl PgCluster {
         }
     }
 
-    fn run(&self, tool: &str, args: &[&str]) {
+    /// Runs `tool` with `args`; its standard output.
+    fn run(&self, tool: &str, args: &[&str]) -> String {
         let out = self
             .command(tool)
             .args(args)
@@ -144,6 +145,7 @@ impl PgCluster {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Starts the server (again, after [`Self::down`]) on the same port.
@@ -272,24 +274,20 @@ impl PgCluster {
     /// Runs `sql` with psql on the `postgres` database; its output,
     /// trimmed.
     pub fn sql(&self, sql: &str) -> String {
-        let out = Command::new(self.bin.join("psql"))
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-            ])
-            .args(["-d", "postgres", "-tAc", sql])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "psql: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        let port = self.port.to_string();
+        let args = [
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-tAc",
+            sql,
+        ];
+        self.run("psql", &args).trim().to_owned()
     }
 }
 

@@ -9,8 +9,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ippun_center::admin::{self, ServiceSpec};
-use ippun_center::data::Actor;
 use ippun_center::{Center, Config, MasterKey};
 use ippun_core::otp::{OtpParams, Totp};
 use ippun_core::{Clock, SecretKey, SystemClock};
@@ -44,29 +42,9 @@ pub fn seed(db: &str, dir: &Path, n: usize) -> Seeded {
         let c = Center::open(db, key, clock, Config::default())
             .await
             .unwrap();
-        admin::add_service(
-            &c,
-            &ServiceSpec::usual(SERVICE, "Serve"),
-            Actor::Tool("test"),
-        )
-        .await
-        .unwrap();
-        let users: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
-        let batch: Vec<(&str, &[u8])> = users
-            .iter()
-            .zip(&keys)
-            .map(|(u, k)| (u.as_str(), k.as_slice()))
-            .collect();
-        for chunk in batch.chunks(2000) {
-            admin::import_tokens(&c, SERVICE, chunk, Actor::Tool("test"))
-                .await
-                .unwrap();
-        }
-        let key = admin::create_api_key(&c, SERVICE, "test", Actor::Tool("test"))
-            .await
-            .unwrap();
+        let key = crate::seed::service_with_tokens(&c, SERVICE, "Serve", &keys).await;
         c.db().close().await;
-        key.to_string()
+        key
     });
     Seeded {
         db: db.to_owned(),
