@@ -14,7 +14,10 @@
 //! first. Then the same clients on the same server and connections ask
 //! `GET /v1/health` as often (the floor: HTTP alone), and a fresh center
 //! serves one client alone (a tenth of the tokens). Clients and server
-//! share the machine's cores. `IPPUN_BENCH_BACKEND=sqlite` or `postgres`
+//! share the machine's cores. As a second floor, the same center is also
+//! asked directly, with no HTTP at all: as many tasks as clients call
+//! `Center::verify` with the codes of the next step (what the data path
+//! alone can do). `IPPUN_BENCH_BACKEND=sqlite` or `postgres`
 //! runs one backend.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::cast_precision_loss)]
 
@@ -47,6 +50,8 @@ struct Outcome {
     clients: usize,
     verify: Run,
     health: Run,
+    /// The same center asked without HTTP.
+    direct: Run,
     /// Mean checks per commit.
     batch: f64,
 }
@@ -158,6 +163,18 @@ fn run(backend: Backend, db: &str, tokens: usize, clients: usize, limit: Duratio
             .is_ok_and(|mut r| r.status() == 200 && r.body_mut().read_to_string().is_ok())
     });
     let (batches, checks) = center.verify_batches();
+    let next: Vec<(String, String)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let totp = Totp::new(
+                &SecretKey::from_bytes(k.to_vec()).unwrap(),
+                OtpParams::default(),
+            );
+            (format!("u{i}"), totp.code_at_counter(step + 1).to_string())
+        })
+        .collect();
+    let direct = rt.block_on(direct(&center, &api_key, next, clients, limit));
     rt.block_on(async {
         running.shutdown().await.unwrap();
         center.pool().close().await;
@@ -171,6 +188,65 @@ fn run(backend: Backend, db: &str, tokens: usize, clients: usize, limit: Duratio
         },
         verify,
         health,
+        direct,
+    }
+}
+
+/// `codes` (user, code) verified by `tasks` tasks calling the center
+/// directly, one after the other per task; stops early after `limit`.
+async fn direct(
+    center: &Arc<Center>,
+    api_key: &str,
+    codes: Vec<(String, String)>,
+    tasks: usize,
+    limit: Duration,
+) -> Run {
+    let rp = Arc::new(center.relying_party(api_key).await.unwrap().unwrap());
+    let codes = Arc::new(codes);
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let deadline = start + limit;
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (center, rp, codes, next) =
+                (center.clone(), rp.clone(), codes.clone(), next.clone());
+            tokio::spawn(async move {
+                let (mut lat, mut ok, mut other) = (Vec::new(), 0, 0);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= codes.len() || Instant::now() > deadline {
+                        break;
+                    }
+                    let t = Instant::now();
+                    let good = center
+                        .verify(&rp, &codes[i].0, &codes[i].1)
+                        .await
+                        .is_ok_and(|v| v.reason() == "ok");
+                    lat.push(t.elapsed());
+                    if good {
+                        ok += 1;
+                    } else {
+                        other += 1;
+                    }
+                }
+                (lat, ok, other)
+            })
+        })
+        .collect();
+    let (mut latencies, mut ok, mut other) = (Vec::new(), 0, 0);
+    for h in handles {
+        let (lat, o, x) = h.await.unwrap();
+        latencies.extend(lat);
+        ok += o;
+        other += x;
+    }
+    let elapsed = start.elapsed();
+    latencies.sort();
+    Run {
+        ok,
+        other,
+        elapsed,
+        latencies,
     }
 }
 
@@ -304,16 +380,16 @@ fn main() {
         "verify API on loopback: {tokens} tokens ({lone} for one client), {cores} cores shared by clients and center"
     );
     println!(
-        "| backend | clients | requests | accepted | other | seconds | verifies/s | p50 ms | p99 ms | max ms | health/s (floor) | verify / floor | checks per commit |"
+        "| backend | clients | requests | accepted | other | seconds | verifies/s | p50 ms | p99 ms | max ms | health/s (floor) | verify / floor | checks per commit | no HTTP: verifies/s | p50 ms | p99 ms |"
     );
     println!(
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for o in &outcomes {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         let v = &o.verify;
         println!(
-            "| {} | {} | {} | {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.1} % | {:.1} |",
+            "| {} | {} | {} | {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} | {:.0} | {:.1} % | {:.1} | {:.0} | {:.2} | {:.2} |",
             o.backend,
             o.clients,
             v.latencies.len(),
@@ -327,15 +403,23 @@ fn main() {
             o.health.rate(),
             100.0 * v.rate() / o.health.rate(),
             o.batch,
+            o.direct.rate(),
+            ms(pct(&o.direct.latencies, 0.50)),
+            ms(pct(&o.direct.latencies, 0.99)),
         );
     }
     println!(
-        "| raw HOTP check (ceiling) | 1 thread: {one:.0}/s | {cores} threads: {all:.0}/s | | | | | | | | | | |"
+        "| raw HOTP check (ceiling) | 1 thread: {one:.0}/s | {cores} threads: {all:.0}/s | | | | | | | | | | | | | |"
     );
     for o in &outcomes {
         assert_eq!(
             o.verify.other, 0,
             "{}: every request must be accepted",
+            o.backend
+        );
+        assert_eq!(
+            o.direct.other, 0,
+            "{}: every direct check must be accepted",
             o.backend
         );
         assert_eq!(
