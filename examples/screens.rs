@@ -331,6 +331,8 @@ fn main() {
         home: home(dir.path()),
         lang: Some(lang),
         clock: app_clock,
+        // The screenshots read as a customer in Japan sees them.
+        zone: ippun_core::Zone::named("Asia/Tokyo").unwrap_or_else(ippun_core::Zone::system),
         demo: Some(demo),
         started: None,
     };

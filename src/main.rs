@@ -154,6 +154,7 @@ fn window(
         home,
         lang: chosen,
         clock,
+        zone: ippun_core::Zone::system(),
         demo,
         started: Some(started),
     })

@@ -14,7 +14,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use ippun::gui::{DemoCenter, IppunApp, Options, Screen};
 use ippun_center::{RelyingParty, Verdict};
 use ippun_core::vault::KeyStorePolicy;
-use ippun_core::{Clock, ErrorCode, Home, Lang, SteppingClock, SystemClock};
+use ippun_core::{Clock, ErrorCode, Home, Lang, SteppingClock, SystemClock, Zone};
 
 const DAY: u64 = 86_400;
 
@@ -47,6 +47,11 @@ fn now() -> Duration {
     SystemClock.now()
 }
 
+/// The zone the window shows times in, in these tests.
+fn tokyo() -> Zone {
+    Zone::named("Asia/Tokyo").expect("the system time-zone database has Asia/Tokyo")
+}
+
 fn home(dir: &Path) -> Home {
     Home::new(dir.to_path_buf()).with_policy(KeyStorePolicy::FileOnly)
 }
@@ -70,6 +75,7 @@ impl Gui {
             home: home(dir),
             lang: Some(lang),
             clock: app_clock,
+            zone: tokyo(),
             demo,
             started: None,
         };
@@ -193,6 +199,26 @@ impl Gui {
     fn text(&self, part: &str) -> String {
         let n = self.h.get_by_label_contains(part).accesskit_node();
         n.value().or_else(|| n.label()).unwrap_or_default()
+    }
+
+    /// The expiry date the OTP screen shows (its value labelled "Valid
+    /// until"), checked to be a date as English writes it: `1 Dec 2027`.
+    fn expiry(&self) -> String {
+        let date = self
+            .h
+            .query_by(|n| {
+                n.label().as_deref() == Some("Valid until")
+                    && n.value().is_some_and(|v| v != "Valid until")
+            })
+            .and_then(|n| n.accesskit_node().value())
+            .unwrap_or_default();
+        let parts: Vec<&str> = date.split(' ').collect();
+        assert!(
+            matches!(parts[..], [d, m, y] if d.parse::<u8>().is_ok()
+                && m.len() == 3 && y.len() == 4 && y.parse::<u16>().is_ok()),
+            "a date such as 1 Dec 2027, not {date:?}"
+        );
+        date
     }
 
     /// The code on the OTP screen, read from its accessible label.
@@ -478,7 +504,7 @@ fn renewal_later_then_now() {
         g.click("Remind me later");
         assert!(matches!(g.app().screen(), Screen::Otp(_)));
         assert!(g.has_text("Renewal is open"));
-        expires_before = g.text("(UTC)");
+        expires_before = g.expiry();
     }
     let mut g = Gui::open(&dir);
     assert!(g.has("Token renewal"), "asked again at the next launch");
@@ -487,8 +513,7 @@ fn renewal_later_then_now() {
     assert_eq!(g.error(), None);
     assert!(g.has("Renewal complete"), "{:?}", g.app().screen());
     g.click("Next");
-    let after = g.text("(UTC)");
-    assert!(after.ends_with("(UTC)"), "{after}");
+    let after = g.expiry();
     assert_ne!(after, expires_before, "a new expiry");
     let code = g.code();
     assert!(matches!(
@@ -585,6 +610,7 @@ fn the_language_switches_and_is_kept() {
         home: home(&dir),
         lang: None,
         clock: app_clock,
+        zone: tokyo(),
         demo: None,
         started: None,
     });
@@ -603,6 +629,7 @@ fn data_from_another_device_is_a998_and_can_be_put_aside() {
         home: home(&dir).with_machine_id("another-computer"),
         lang: Some(Lang::En),
         clock,
+        zone: tokyo(),
         demo: None,
         started: None,
     };
@@ -828,11 +855,15 @@ fn a_transaction_on_screen_is_exactly_its_signed_text() {
         matches!(g.app().screen(), Screen::TxDetail { tx, .. } if **tx == long),
         "the screen holds the signed transaction"
     );
+    // In the computer's zone (Tokyo in these tests), to the minute.
+    let answer_by = tokyo().date_time(Lang::En, long.expires_at);
+    assert!(answer_by.ends_with(" JST"), "{answer_by}");
     for (field, signed) in [
         ("Payee", long.payee.as_str()),
         ("Account", long.account.as_str()),
         ("Reference", long.reference.as_str()),
         ("Amount", "1,234,567 JPY"),
+        ("Answer by", answer_by.as_str()),
     ] {
         let shown: Vec<(Option<String>, Option<String>)> =
             g.h.query_all_by_label(signed)

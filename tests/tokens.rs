@@ -176,6 +176,46 @@ fn list_and_codes() {
     assert!(r.stdout.is_empty());
 }
 
+/// The expiry (2028-02-19 08:00 UTC) on the day of the computer's zone:
+/// the same day in Tokyo, the day before in Honolulu; JSON stays in UTC.
+#[test]
+fn dates_are_in_the_computers_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), &[("Bank", "u1", 1)]);
+    let list = |tz: &str, lang: &str, json: bool| {
+        let mut args = vec!["--lang", lang, "--fake-time", "1800000000", "token", "list"];
+        if json {
+            args.push("--json");
+        }
+        let home = dir.path().to_str().unwrap();
+        let r = common::ippun_env(
+            &args,
+            "",
+            &[
+                ("IPPUN_HOME", Some(home)),
+                ("IPPUN_KEYSTORE", Some("file")),
+                ("TZ", Some(tz)),
+            ],
+        );
+        common::assert_clean(&r);
+        assert_eq!(r.status, 0, "{}", r.stderr);
+        r.stdout
+    };
+    let tokyo = list("Asia/Tokyo", "ja", false);
+    assert!(
+        tokyo.lines().next().unwrap().contains("有効期限"),
+        "{tokyo}"
+    );
+    assert!(!tokyo.contains("UTC"), "{tokyo}");
+    assert!(tokyo.contains("2028年2月19日"), "{tokyo}");
+    let honolulu = list("Pacific/Honolulu", "en", false);
+    assert!(honolulu.contains("18 Feb 2028"), "{honolulu}");
+    assert!(list("Pacific/Honolulu", "ja", false).contains("2028年2月18日"));
+    let json: serde_json::Value =
+        serde_json::from_str(&list("Pacific/Honolulu", "en", true)).unwrap();
+    assert_eq!(json[0]["expires_at"], "2028-02-19T08:00:00Z");
+}
+
 #[test]
 fn rename_and_delete() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,6 @@ use std::sync::atomic::AtomicBool;
 
 use ippun::client::{self, BadUrl};
 use ippun::flows;
-use ippun_core::input::format_utc;
 use ippun_core::protocol::CenterKey;
 use ippun_core::{ErrorCode, Token, Vault, profile};
 
@@ -78,7 +77,7 @@ fn done(ctx: &Ctx<'_>, vault: &Mutex<Vault>, id: u64) -> Result<(), Failure> {
         &[
             ("name", &t.display_name()),
             ("serial", &t.serial),
-            ("expires", &format_utc(t.expires_at).unwrap_or_default()),
+            ("expires", &ctx.zone().date(ctx.lang, t.expires_at)),
         ],
     )?;
     clock_hint(ctx, t);
@@ -96,7 +95,7 @@ pub fn renew(name: Option<&str>, ctx: &Ctx<'_>, vault: Vault) -> Result<(), Fail
         "cli-renewed",
         &[
             ("name", &t.display_name()),
-            ("expires", &format_utc(t.expires_at).unwrap_or_default()),
+            ("expires", &ctx.zone().date(ctx.lang, t.expires_at)),
         ],
     )
 }

@@ -11,7 +11,7 @@ pub mod vectors;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
-use ippun_core::{Clock, ErrorCode, Home, Lang, LockCode, Opened, Vault};
+use ippun_core::{Clock, ErrorCode, Home, Lang, LockCode, Opened, Vault, Zone};
 use zeroize::Zeroizing;
 
 use crate::Failure;
@@ -21,6 +21,9 @@ pub struct Ctx<'a> {
     pub home: Home,
     pub lang: Lang,
     pub clock: &'a dyn Clock,
+    /// The zone people read times in (the computer's, `TZ` first), read
+    /// when first needed.
+    zone: std::sync::OnceLock<Zone>,
 }
 
 impl<'a> Ctx<'a> {
@@ -29,7 +32,13 @@ impl<'a> Ctx<'a> {
             home: Home::locate(home)?,
             lang,
             clock,
+            zone: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The zone people read times in.
+    pub fn zone(&self) -> &Zone {
+        self.zone.get_or_init(Zone::system)
     }
 
     pub fn say(&self, id: &str, args: &[(&str, &str)]) -> Result<(), Failure> {

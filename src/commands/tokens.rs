@@ -97,10 +97,6 @@ fn state_label(state: TokenState, ctx: &Ctx<'_>) -> String {
     }
 }
 
-fn expiry_date(t: &Token) -> String {
-    format_utc(t.expires_at).map_or_else(|| "?".into(), |s| s.chars().take(10).collect())
-}
-
 fn summary(t: &Token, now: u64) -> serde_json::Value {
     serde_json::json!({
         "name": t.display_name(),
@@ -128,7 +124,7 @@ fn write_table(out: &mut impl Write, tokens: &[Token], now: u64, ctx: &Ctx<'_>) 
             [
                 t.display_name(),
                 t.serial.clone(),
-                expiry_date(t),
+                ctx.zone().date(ctx.lang, t.expires_at),
                 state_label(t.state(now), ctx),
             ]
         })

@@ -4,9 +4,8 @@ use std::io::{self, Write};
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 
-use ippun_core::input::format_utc;
 use ippun_core::txconfirm::text::mixes_look_alike_scripts;
-use ippun_core::txconfirm::{Decision, Transaction, group_amount, group_code};
+use ippun_core::txconfirm::{Decision, Transaction, group_code, show_amount};
 use ippun_core::{Error, ErrorCode};
 
 use super::{Ctx, Input};
@@ -100,8 +99,8 @@ pub fn run(cmd: &TxCommand, ctx: &Ctx<'_>) -> Result<(), Failure> {
 
 fn write_tx(out: &mut impl Write, ctx: &Ctx<'_>, t: &Transaction) -> Result<(), Failure> {
     let l = ctx.lang;
-    let amount = format!("{} {}", group_amount(&t.amount), t.currency);
-    let expires = format_utc(t.expires_at).unwrap_or_default();
+    let amount = show_amount(l, &t.amount, &t.currency);
+    let expires = ctx.zone().date_time(l, t.expires_at);
     writeln!(out, "{}", l.text_with("cli-tx-id", &[("id", &t.id)]))?;
     for (label, value) in [
         ("gui-tx-payee", t.payee.as_str()),

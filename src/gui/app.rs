@@ -11,6 +11,7 @@ use std::time::Duration;
 use eframe::egui::{self, Key, RichText};
 use ippun_core::{
     Clock, Error, ErrorCode, Home, Lang, LockCode, LockedVault, Opened, Token, TokenState, Vault,
+    Zone,
 };
 use zeroize::Zeroizing;
 
@@ -28,6 +29,9 @@ pub struct Options {
     pub lang: Option<Lang>,
     /// The clock every screen reads.
     pub clock: Arc<dyn Clock>,
+    /// The time zone dates and times are shown in (the computer's, or a
+    /// fixed one in tests).
+    pub zone: Zone,
     /// The embedded demo center, when started with `--demo`.
     pub demo: Option<DemoCenter>,
     /// When the program started: with `IPPUN_TIMING` set, the time to the
@@ -147,6 +151,7 @@ pub enum Dialog {
 pub struct IppunApp {
     pub(crate) lang: Lang,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) zone: Zone,
     pub(crate) home: Home,
     pub(crate) vault: Option<Arc<Mutex<Vault>>>,
     pub(crate) locked: Option<LockedVault>,
@@ -236,6 +241,7 @@ impl IppunApp {
         let mut app = Self {
             lang,
             clock: options.clock,
+            zone: options.zone,
             home: options.home,
             vault: None,
             locked: None,
@@ -267,6 +273,11 @@ impl IppunApp {
             Err(e) => app.screen = Screen::Startup(e),
         }
         app
+    }
+
+    /// The day of `unix` in the window's zone and language.
+    pub(crate) fn date(&self, unix: u64) -> String {
+        self.zone.date(self.lang, unix)
     }
 
     /// The text `id` in the current language.

@@ -3,7 +3,6 @@
 //! when it has already moved on (through `open_token`, `go_home`, …).
 
 use eframe::egui::{self, Color32, Key, RichText};
-use ippun_core::input::format_utc;
 use ippun_core::{Error, ErrorCode, LockCode, TokenState};
 use zeroize::Zeroizing;
 
@@ -11,18 +10,10 @@ use super::app::{Dialog, IppunApp, LockForm, LockMode, Screen, SetupForm, View, 
 use super::task::Job;
 use crate::flows::{self, Center, TxInbox};
 use ippun_core::txconfirm::text::mixes_look_alike_scripts;
-use ippun_core::txconfirm::{Decision, Transaction, group_amount, group_code};
+use ippun_core::txconfirm::{Decision, Transaction, group_code, show_amount};
 
 const CODE_SIZE: f32 = 52.0;
 const NEXT_SHOWN_SECS: u64 = 10;
-
-/// Expiry as a date, with the time zone said.
-fn date(at: u64) -> String {
-    format_utc(at).map_or_else(
-        || "?".into(),
-        |s| format!("{} (UTC)", &s[..10.min(s.len())]),
-    )
-}
 
 fn enter(ui: &egui::Ui) -> bool {
     ui.input(|i| i.key_pressed(Key::Enter))
@@ -307,11 +298,12 @@ impl IppunApp {
         egui::Grid::new(("facts", v.id))
             .num_columns(2)
             .show(ui, |ui| {
-                ui.label(self.t("gui-serial"));
-                ui.label(RichText::new(&v.serial).monospace());
+                let l = ui.label(self.t("gui-serial"));
+                ui.label(RichText::new(&v.serial).monospace())
+                    .labelled_by(l.id);
                 ui.end_row();
-                ui.label(self.t("gui-expires"));
-                ui.label(date(v.expires_at));
+                let l = ui.label(self.t("gui-expires"));
+                ui.label(self.date(v.expires_at)).labelled_by(l.id);
                 ui.end_row();
             });
     }
@@ -957,7 +949,10 @@ impl IppunApp {
         ui.label(RichText::new(&v.name).strong());
         ui.label(self.tw(
             "gui-renewal-intro",
-            &[("days", &days.to_string()), ("date", &date(v.expires_at))],
+            &[
+                ("days", &days.to_string()),
+                ("date", &self.date(v.expires_at)),
+            ],
         ));
         ui.add_space(12.0);
         if big_button(ui, self.t("gui-renew-now"), true).clicked() {
@@ -1012,7 +1007,7 @@ impl IppunApp {
         }
         let mut review = None;
         for tx in &inbox.transactions {
-            let amount = format!("{} {}", group_amount(&tx.amount), tx.currency);
+            let amount = show_amount(self.lang, &tx.amount, &tx.currency);
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.set_width(ui.available_width());
                 ui.label(RichText::new(&amount).size(22.0).strong());
@@ -1056,11 +1051,8 @@ impl IppunApp {
         title(ui, &self.t("gui-tx-detail-title"));
         ui.label(self.t("gui-tx-detail-intro"));
         ui.add_space(10.0);
-        let amount = format!("{} {}", group_amount(&tx.amount), tx.currency);
-        let expires = format_utc(tx.expires_at).map_or_else(
-            || "?".into(),
-            |s| format!("{} (UTC)", s.replace('T', " ").trim_end_matches('Z')),
-        );
+        let amount = show_amount(self.lang, &tx.amount, &tx.currency);
+        let expires = self.zone.date_time(self.lang, tx.expires_at);
         // Each signed field is shown whole, wrapped, never cut short; a field
         // the fonts cannot draw is not shown as if it were readable, and
         // cannot be approved.
@@ -1180,7 +1172,7 @@ impl IppunApp {
         title(ui, &self.t("gui-renewed-title"));
         ui.label(self.tw(
             "gui-renewed",
-            &[("name", &v.name), ("date", &date(v.expires_at))],
+            &[("name", &v.name), ("date", &self.date(v.expires_at))],
         ));
         ui.add_space(12.0);
         if big_button(ui, self.t("gui-next"), true).clicked() || enter(ui) {
@@ -1198,7 +1190,7 @@ impl IppunApp {
         ui.label(
             RichText::new(self.tw(
                 "gui-expired",
-                &[("name", &v.name), ("date", &date(v.expires_at))],
+                &[("name", &v.name), ("date", &self.date(v.expires_at))],
             ))
             .strong(),
         );

@@ -577,10 +577,20 @@ pub fn group_amount(amount: &str) -> String {
     out
 }
 
+/// An amount with its currency as `lang` writes it: Japanese writes yen
+/// as `150,000円`; other currencies, and English, as the grouped amount
+/// and the ISO code (`150,000 JPY`, `1,234.50 USD`).
+pub fn show_amount(lang: crate::Lang, amount: &str, currency: &str) -> String {
+    let grouped = group_amount(amount);
+    match (lang, currency) {
+        (crate::Lang::Ja, "JPY") => format!("{grouped}円"),
+        _ => format!("{grouped} {currency}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
     fn tx() -> Transaction {
         Transaction {
             id: "tx_0123456789abcdef01234567".into(),
@@ -736,5 +746,14 @@ mod tests {
         assert_eq!(group_amount("1234567.50"), "1,234,567.50");
         assert_eq!(group_amount("999"), "999");
         assert_eq!(group_amount("0.5"), "0.5");
+    }
+
+    #[test]
+    fn amounts_read_per_language() {
+        use crate::Lang;
+        assert_eq!(show_amount(Lang::Ja, "150000", "JPY"), "150,000円");
+        assert_eq!(show_amount(Lang::En, "150000", "JPY"), "150,000 JPY");
+        assert_eq!(show_amount(Lang::Ja, "1234.50", "USD"), "1,234.50 USD");
+        assert_eq!(show_amount(Lang::En, "1234.50", "USD"), "1,234.50 USD");
     }
 }
