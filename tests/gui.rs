@@ -491,6 +491,70 @@ fn app_lock_on_wrong_right_change_off() {
     );
 }
 
+/// With the app lock on, the window locks again after the idle time
+/// chosen (counted on the app's clock, started again by any use) and when
+/// it is minimised; the data is closed and the lock screen asks as at the
+/// start.
+#[test]
+fn app_lock_locks_again_when_idle_or_minimised() {
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+    g.click("Settings");
+    g.click("App lock");
+    g.click("Turn app lock on");
+    g.click("Continue");
+    g.type_into("New lock code", "2468");
+    g.type_into("New lock code again", "2468");
+    g.click("Save");
+    assert!(g.has_text("locks by itself after this long without use"));
+    g.click("1 min");
+    let kept = std::fs::read_to_string(dir.join("settings.json")).unwrap();
+    assert!(kept.contains(r#""auto_lock_minutes":1"#), "{kept}");
+    g.click("Code");
+    assert!(matches!(g.app().screen(), Screen::Otp(_)));
+
+    // 59 s without use: still open. Then a use, and 59 s more: still open.
+    g.advance(59);
+    assert!(matches!(g.app().screen(), Screen::Otp(_)));
+    g.h.input_mut()
+        .events
+        .push(egui::Event::PointerMoved(egui::pos2(20.0, 300.0)));
+    g.settle();
+    g.advance(59);
+    assert!(g.app().data_open(), "a use starts the idle time again");
+    // A minute since the last use: locked, the data closed.
+    g.advance(1);
+    assert!(
+        matches!(g.app().screen(), Screen::Lock(_)),
+        "{:?}",
+        g.app().screen()
+    );
+    assert!(!g.app().data_open());
+    g.type_into("Lock code", "1111");
+    g.click("Unlock");
+    assert_eq!(
+        g.error(),
+        Some(ErrorCode::A914),
+        "a wrong code, as at the start"
+    );
+    g.click("Close");
+    g.type_into("Lock code", "2468");
+    g.key(egui::Key::Enter);
+    assert!(g.app().data_open());
+    assert!(matches!(g.app().screen(), Screen::Otp(_)));
+
+    // Minimised: locked at once.
+    g.h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .minimized = Some(true);
+    g.settle();
+    assert!(matches!(g.app().screen(), Screen::Lock(_)));
+    assert!(!g.app().data_open());
+}
+
 #[test]
 fn renewal_later_then_now() {
     let (_d, dir) = tmp();

@@ -15,8 +15,10 @@ use ippun_core::{
 };
 use zeroize::Zeroizing;
 
+use super::autolock::Idle;
 use super::clip::Clip;
 use super::demo::DemoCenter;
+use super::prefs::Prefs;
 use super::task::{Done, Job, Task};
 use crate::flows::{Center, Correction, TxInbox};
 use ippun_core::txconfirm::{Decision, Transaction};
@@ -164,6 +166,8 @@ pub struct IppunApp {
     /// Tokens whose renewal question was answered this launch.
     pub(crate) renewal_answered: HashSet<u64>,
     pub(crate) clip: Clip,
+    /// Time without use, for locking again.
+    pub(crate) idle: Idle,
     /// A short status line ("copied", …) and until when it shows.
     pub(crate) status: Option<(String, std::time::Instant)>,
     /// Program start, until the first code is on screen (QA timing).
@@ -238,6 +242,10 @@ impl IppunApp {
                 }
             }
         }
+        let idle = Idle::new(
+            options.clock.now(),
+            Prefs::load(options.home.dir()).auto_lock_minutes(),
+        );
         let mut app = Self {
             lang,
             clock: options.clock,
@@ -253,6 +261,7 @@ impl IppunApp {
             selected: None,
             renewal_answered: HashSet::new(),
             clip: Clip::new(),
+            idle,
             status: None,
             timing: None,
             first_frame: None,
@@ -293,6 +302,11 @@ impl IppunApp {
     /// The current screen (tests).
     pub fn screen(&self) -> &Screen {
         &self.screen
+    }
+
+    /// Whether the token data is open (decrypted in memory) (tests).
+    pub fn data_open(&self) -> bool {
+        self.vault.is_some()
     }
 
     /// The language.
@@ -520,6 +534,56 @@ impl IppunApp {
         }
     }
 
+    /// With the app lock on: locks again after the idle time, or when the
+    /// window is minimised, unless an exchange with the center is under
+    /// way (see [`autolock`](super::autolock)).
+    fn auto_lock(&mut self, ctx: &egui::Context) {
+        let lock_on = self.vault().is_some_and(|v| v.lock_enabled());
+        let now = self.clock.now();
+        let (used, minimised) = ctx.input(|i| {
+            (
+                i.events.iter().any(is_use),
+                i.viewport().minimized == Some(true),
+            )
+        });
+        if used || !lock_on {
+            self.idle.used(now);
+        }
+        if lock_on && self.task.is_none() && (minimised || self.idle.left(now).is_zero()) {
+            self.lock_again();
+        }
+    }
+
+    /// Closes the token data: the decrypted data and keys are dropped
+    /// (zeroized), a code copied here is cleared from the clipboard, and
+    /// the lock screen asks for the lock code as at the start.
+    pub(crate) fn lock_again(&mut self) {
+        self.clip.clear_now();
+        self.dialog = None;
+        self.status = None;
+        self.vault = None;
+        match self.home.open() {
+            Ok(Opened::Locked(l)) => {
+                self.locked = Some(l);
+                self.screen = Screen::Lock(Zeroizing::default());
+            }
+            // The lock was turned off meanwhile (by the command line).
+            Ok(Opened::Ready(v)) => {
+                self.vault = Some(Arc::new(Mutex::new(v)));
+                self.go_home();
+            }
+            Err(e) => self.screen = Screen::Startup(e),
+        }
+    }
+
+    /// A new idle time before locking again, kept for later launches.
+    pub(crate) fn set_auto_lock(&mut self, minutes: u32) {
+        self.idle.set_minutes(minutes);
+        let mut p = Prefs::load(self.home.dir());
+        p.auto_lock_minutes = Some(minutes);
+        p.save(self.home.dir());
+    }
+
     /// Puts the damaged or foreign token data aside and starts afresh.
     pub(crate) fn start_over(&mut self) {
         match self.home.start_over(&*self.clock) {
@@ -688,6 +752,9 @@ impl IppunApp {
         if let Some((_, until)) = &self.status {
             next = next.min(until.saturating_duration_since(std::time::Instant::now()));
         }
+        if self.vault.is_some() && self.task.is_none() {
+            next = next.min(self.idle.left(now).max(Duration::from_millis(20)));
+        }
         next
     }
 }
@@ -695,6 +762,7 @@ impl IppunApp {
 impl eframe::App for IppunApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.poll_task(ui.ctx());
+        self.auto_lock(ui.ctx());
         self.tabs(ui);
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical()
@@ -716,6 +784,25 @@ impl eframe::App for IppunApp {
         let next = self.next_repaint();
         ui.ctx().request_repaint_after(next);
     }
+}
+
+/// Whether `e` is someone using the window (and not the window being
+/// told about itself).
+fn is_use(e: &egui::Event) -> bool {
+    use egui::Event as E;
+    matches!(
+        e,
+        E::Key { .. }
+            | E::Text(_)
+            | E::Paste(_)
+            | E::Copy
+            | E::Cut
+            | E::PointerMoved(_)
+            | E::PointerButton { .. }
+            | E::MouseWheel { .. }
+            | E::Touch { .. }
+            | E::Zoom(_)
+    )
 }
 
 /// QA timing (`IPPUN_TIMING`): says on stderr how long after `since`

@@ -76,12 +76,18 @@ impl Clip {
         {
             return Some(left);
         }
+        self.clear_now();
+        None
+    }
+
+    /// Clears the clipboard now if it still holds the code copied here
+    /// (when the window locks).
+    pub fn clear_now(&mut self) {
         if let (Some((code, _)), Some(board)) = (self.ours.take(), self.board.as_mut()) {
             let still = board.get_text().is_ok_and(|t| t.as_str() == code.as_str());
             if still {
                 let _ = board.clear();
             }
         }
-        None
     }
 }

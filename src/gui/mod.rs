@@ -5,8 +5,10 @@
 //! countdown) and when something happens, never continuously.
 
 mod app;
+mod autolock;
 mod clip;
 pub mod demo;
+mod prefs;
 mod screens;
 mod task;
 
@@ -79,25 +81,16 @@ pub fn prepare(ctx: &egui::Context) {
 /// The language chosen in settings, if any (kept in `settings.json` in the
 /// data folder).
 pub fn saved_lang(home: &Path) -> Option<Lang> {
-    let text = std::fs::read_to_string(home.join("settings.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v.get("lang")?.as_str()?.parse().ok()
-}
-
-/// Keeps the language chosen in settings.
-pub fn save_lang(home: &Path, lang: Lang) {
-    let text = serde_json::json!({ "lang": lang.as_str() }).to_string();
-    let tmp = home.join(".settings.json.tmp");
-    if std::fs::write(&tmp, text).is_ok() {
-        let _ = std::fs::rename(&tmp, home.join("settings.json"));
-    }
+    prefs::Prefs::load(home).lang
 }
 
 impl IppunApp {
     /// Switches the language now and for later launches.
     pub fn set_lang(&mut self, lang: Lang) {
         self.lang = lang;
-        save_lang(self.home.dir(), lang);
+        let mut p = prefs::Prefs::load(self.home.dir());
+        p.lang = Some(lang);
+        p.save(self.home.dir());
         if let Some((name, _)) = self.centers.first_mut()
             && self.demo.is_some()
         {

@@ -7,6 +7,7 @@ use ippun_core::{Error, ErrorCode, LockCode, TokenState};
 use zeroize::Zeroizing;
 
 use super::app::{Dialog, IppunApp, LockForm, LockMode, Screen, SetupForm, View, setup_ready};
+use super::autolock;
 use super::task::Job;
 use crate::flows::{self, Center, TxInbox};
 use ippun_core::txconfirm::text::mixes_look_alike_scripts;
@@ -707,6 +708,25 @@ impl IppunApp {
         Some(Screen::AllDeleted)
     }
 
+    /// How long without use before the window locks again.
+    fn auto_lock_choice(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(10.0);
+        ui.label(self.t("gui-autolock-intro"));
+        let mut chosen = None;
+        ui.horizontal_wrapped(|ui| {
+            for m in autolock::CHOICES {
+                let text = self.tw("gui-autolock-minutes", &[("minutes", &m.to_string())]);
+                let on = self.idle.minutes() == m;
+                if ui.add(egui::Button::selectable(on, text)).clicked() {
+                    chosen = Some(m);
+                }
+            }
+        });
+        if let Some(m) = chosen {
+            self.set_auto_lock(m);
+        }
+    }
+
     fn lock_settings_ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -730,6 +750,7 @@ impl IppunApp {
                     if big_button(ui, self.t("gui-lock-turn-off"), true).clicked() {
                         self.dialog = Some(Dialog::LockWarning(LockMode::Off));
                     }
+                    self.auto_lock_choice(ui);
                 } else if big_button(ui, self.t("gui-lock-turn-on"), true).clicked() {
                     self.dialog = Some(Dialog::LockWarning(LockMode::Set));
                 }
