@@ -7,6 +7,8 @@
 #              (no service is enabled or started by this script)
 #   Python's `cryptography` package (pip) — re-checks the protocol's
 #              known-answer vectors (tests/vectors/protocol_kat.py)
+#   Xvfb and Mesa (scripts/install-gui-deps.sh) — tests/window.rs starts
+#              the real window twice on an Xvfb display of its own
 # Safe to run again; uses sudo when not run as root.
 set -euo pipefail
 packages=(oathtool python3 postgresql)
@@ -20,3 +22,4 @@ else
     || python3 -m pip install --quiet --break-system-packages cryptography
   echo "install-deps: installed python cryptography"
 fi
+bash "$(dirname "$0")/install-gui-deps.sh"

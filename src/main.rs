@@ -140,6 +140,11 @@ fn window(
     started: std::time::Instant,
 ) -> Result<(), Failure> {
     let home = ippun_core::Home::locate(home)?;
+    // A window is open on this data already: it comes to the front, and
+    // this launch is done.
+    if ippun::gui::single::hand_over(home.dir()) {
+        return Ok(());
+    }
     let clock: std::sync::Arc<dyn ippun_core::Clock> = std::sync::Arc::new(clock);
     let demo = if demo {
         Some(ippun::gui::DemoCenter::start(

@@ -175,6 +175,17 @@ pub struct IppunApp {
     /// Program start, until the first frame is drawn (QA timing; the
     /// packages' smoke test waits for it).
     first_frame: Option<std::time::Instant>,
+    /// Program start, for saying (QA timing) when a later launch asked
+    /// this window to the front.
+    started: Option<std::time::Instant>,
+    /// Set when a later launch asks this window to the front.
+    to_front: Arc<std::sync::atomic::AtomicBool>,
+    /// This window's end of [`single`](super::single).
+    #[allow(
+        dead_code,
+        reason = "held for its Drop: the socket file goes with the window"
+    )]
+    listening: Option<super::single::Listening>,
 }
 
 impl std::fmt::Debug for IppunApp {
@@ -265,6 +276,9 @@ impl IppunApp {
             status: None,
             timing: None,
             first_frame: None,
+            started: options.started,
+            to_front: Arc::default(),
+            listening: None,
         };
         if std::env::var_os("IPPUN_TIMING").is_some() {
             app.timing = options.started;
@@ -534,6 +548,38 @@ impl IppunApp {
         }
     }
 
+    /// Answers later launches for the same data folder: each brings this
+    /// window to the front (see [`single`](super::single)). Without the
+    /// socket, later launches open windows of their own.
+    pub fn listen_for_launches(&mut self, ctx: &egui::Context) {
+        let (flag, ctx) = (self.to_front.clone(), ctx.clone());
+        self.listening = super::single::listen(self.home.dir(), move || {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            ctx.request_repaint();
+        })
+        .ok();
+    }
+
+    /// Brings the window to the front if a later launch asked.
+    fn come_to_front(&mut self, ctx: &egui::Context) {
+        if !self
+            .to_front
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return;
+        }
+        ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+        ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+            egui::UserAttentionType::Informational,
+        ));
+        if std::env::var_os("IPPUN_TIMING").is_some()
+            && let Some(t) = self.started
+        {
+            report_timing("asked to the front by a later launch", t);
+        }
+    }
+
     /// With the app lock on: locks again after the idle time, or when the
     /// window is minimised, unless an exchange with the center is under
     /// way (see [`autolock`](super::autolock)).
@@ -762,6 +808,7 @@ impl IppunApp {
 impl eframe::App for IppunApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.poll_task(ui.ctx());
+        self.come_to_front(ui.ctx());
         self.auto_lock(ui.ctx());
         self.tabs(ui);
         egui::CentralPanel::default().show(ui, |ui| {

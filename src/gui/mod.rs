@@ -10,6 +10,7 @@ mod clip;
 pub mod demo;
 mod prefs;
 mod screens;
+pub mod single;
 mod task;
 
 use std::path::Path;
@@ -126,7 +127,9 @@ pub fn run(options: Options) -> Result<(), String> {
         native,
         Box::new(move |cc| {
             prepare(&cc.egui_ctx);
-            Ok(Box::new(IppunApp::new(options)))
+            let mut app = IppunApp::new(options);
+            app.listen_for_launches(&cc.egui_ctx);
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| e.to_string())
