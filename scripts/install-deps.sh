@@ -8,10 +8,12 @@
 #   Python's `cryptography` package (pip) — re-checks the protocol's
 #              known-answer vectors (tests/vectors/protocol_kat.py)
 #   Xvfb and Mesa (scripts/install-gui-deps.sh) — tests/window.rs starts
-#              the real window twice on an Xvfb display of its own
+#              the real window on an Xvfb display of its own
+#   at-spi2-core, python3-pyatspi, dbus — tests/window.rs reads the window
+#              as a screen reader does (tests/a11y/tree.py, system Python)
 # Safe to run again; uses sudo when not run as root.
 set -euo pipefail
-packages=(oathtool python3 postgresql)
+packages=(oathtool python3 postgresql at-spi2-core python3-pyatspi dbus-daemon)
 source "$(dirname "$0")/apt-install.sh"
 apt_install install-deps "${packages[@]}"
 # The python3 first on PATH is the one the tests run.

@@ -226,7 +226,13 @@ impl Gui {
         let node = self.h.get_by_label_contains("One-time password ");
         let n = node.accesskit_node();
         let text = n.value().or_else(|| n.label()).unwrap_or_default();
-        text.rsplit(' ').next().unwrap_or_default().to_owned()
+        // Read digit by digit: "One-time password 2 7 5 4 3 0".
+        let digits = text.strip_prefix("One-time password ").unwrap_or_default();
+        assert!(
+            digits.split(' ').all(|d| d.len() == 1),
+            "spelled digit by digit: {text:?}"
+        );
+        digits.replace(' ', "")
     }
 
     fn error(&self) -> Option<ErrorCode> {

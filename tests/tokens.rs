@@ -9,48 +9,8 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::Run;
-use ippun_core::token::{NewToken, Provisioning, SecretBytes};
-use ippun_core::vault::KeyStorePolicy;
-use ippun_core::{Digits, FixedClock, Home, Opened, OtpParams, Period, SecretKey, Totp};
-
-const T0: u64 = 1_800_000_000; // a multiple of 60: the start of a step
-const EXPIRES: u64 = T0 + 400 * 86_400;
-
-fn home(dir: &Path) -> Home {
-    Home::new(dir.to_path_buf()).with_policy(KeyStorePolicy::FileOnly)
-}
-
-fn seed(dir: &Path, tokens: &[(&str, &str, u8)]) {
-    let Opened::Ready(mut v) = home(dir).open().unwrap() else {
-        panic!()
-    };
-    for (service, user, key) in tokens {
-        v.add_token(
-            NewToken {
-                service_id: format!("SVC-{service}"),
-                service_name: (*service).to_owned(),
-                user_id: (*user).to_owned(),
-                serial: format!("1000000{key}"),
-                expires_at: EXPIRES,
-                logo_url: None,
-                link_url: None,
-                params: OtpParams {
-                    digits: Digits::EIGHT,
-                    ..OtpParams::default()
-                },
-                secret: SecretBytes::new(vec![*key; 20]),
-                device_signing_key: None,
-                provisioning: Provisioning::Active,
-                center_url: None,
-                center_key: None,
-                pending_confirm: None,
-            },
-            &FixedClock::from_unix(T0),
-        )
-        .unwrap();
-    }
-}
+use common::{EXPIRES, Run, T0, home, seed};
+use ippun_core::{Digits, OtpParams, Period, SecretKey, Totp};
 
 fn expected_code(key: u8, t: u64) -> String {
     let k = SecretKey::from_bytes(vec![key; 20]).unwrap();

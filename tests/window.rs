@@ -1,16 +1,33 @@
 //! The window as a real process on a real X server: Xvfb, started here on
 //! a display it picks itself, with Mesa's software OpenGL
-//! (`scripts/install-deps.sh` installs both). A second launch on the same
-//! data hands over to the open window, which is asked to the front, and
-//! ends with status 0; a command-line command still finds the data in use
-//! (A997).
+//! (`scripts/install-deps.sh` installs both, and the accessibility stack).
+//!
+//! - A second launch on the same data hands over to the open window, which
+//!   is asked to the front, and ends with status 0; a command-line command
+//!   still finds the data in use (A997).
+//! - A screen reader's view through the Linux accessibility stack
+//!   (at-spi2-core, pyatspi, in a `dbus-run-session` of its own, with
+//!   `ScreenReaderEnabled` set as Orca does; `tests/a11y/tree.py`): the code
+//!   screen and the setup form, in both languages.
 
 #![allow(clippy::unwrap_used)] // tests: a failed step should panic
 
+mod common;
+
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
 use std::time::{Duration, Instant};
+
+/// One real-window test at a time: run side by side, a window of one test
+/// was at times refused by its own X server while the other test's
+/// processes ended.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// A child process killed when dropped.
 struct Killed(Child);
@@ -22,31 +39,44 @@ impl Drop for Killed {
     }
 }
 
-/// Xvfb on a free display; the display's name (`:N`).
-fn xvfb() -> (Killed, String) {
-    let mut child = Command::new("Xvfb")
-        .args([
-            "-displayfd",
-            "1",
-            "-screen",
-            "0",
-            "1024x768x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb (scripts/install-deps.sh installs it)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let n: u32 = line.trim().parse().expect("Xvfb says its display");
-    (Killed(child), format!(":{n}"))
+/// Xvfb on a display of its own; the display's name (`:N`). Xvfb here
+/// makes no lock files, so a "free" display it picks itself may be another
+/// test's: each test takes a number by locking a file of ours for as long
+/// as its server runs (the lock goes with the process, however it ends).
+fn xvfb() -> (Killed, std::fs::File, String) {
+    for n in 240..400 {
+        let path = std::env::temp_dir().join(format!("ippun-tests-x{n}.lock"));
+        let lock = std::fs::File::create(path).unwrap();
+        if lock.try_lock().is_err() {
+            continue;
+        }
+        let mut child = Command::new("Xvfb")
+            .arg(format!(":{n}"))
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1024x768x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (scripts/install-deps.sh installs it)");
+        // It writes the number once it accepts clients.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), n.to_string(), "Xvfb on :{n}");
+        return (Killed(child), lock, format!(":{n}"));
+    }
+    panic!("no display number free")
 }
 
-fn ippun(display: &str, home: &std::path::Path) -> Command {
+fn ippun(display: &str, home: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ippun"));
     cmd.args(["--lang", "en", "--home"])
         .arg(home)
@@ -90,7 +120,8 @@ fn wait_line(lines: &mpsc::Receiver<String>, what: &str, limit: Duration) -> Res
 
 #[test]
 fn a_second_launch_brings_the_open_window_forward_and_exits_0() {
-    let (_x, display) = xvfb();
+    let _one = one_at_a_time();
+    let (_x, _lock, display) = xvfb();
     let dir = tempfile::tempdir().unwrap();
     let mut first = ippun(&display, dir.path())
         .stdout(Stdio::null())
@@ -156,4 +187,122 @@ fn a_second_launch_brings_the_open_window_forward_and_exits_0() {
         "{}",
         String::from_utf8_lossy(&list.stderr)
     );
+}
+
+/// One node of the tree as AT-SPI gives it.
+#[derive(Debug, serde::Deserialize)]
+struct Node {
+    role: String,
+    name: String,
+    text: Option<String>,
+}
+
+/// The window's accessibility tree, read through AT-SPI while `ippun`
+/// runs with `args` on `display`.
+fn atspi_tree(display: &str, home: &Path, lang: &str) -> Vec<Node> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y/tree.py");
+    let out = Command::new("dbus-run-session")
+        .arg("--")
+        .arg("/usr/bin/python3")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_ippun"))
+        .args(["--lang", lang, "--home"])
+        .arg(home)
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("AT_SPI_BUS_ADDRESS")
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .env("IPPUN_KEYSTORE", "file")
+        .stdin(Stdio::null())
+        .output()
+        .expect("dbus-run-session (scripts/install-deps.sh installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let tree: Vec<Node> = stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        !tree.is_empty(),
+        "no tree read: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    tree
+}
+
+fn find<'a>(tree: &'a [Node], role: &str, name: &str) -> &'a Node {
+    tree.iter()
+        .find(|n| n.role == role && n.name == name)
+        .unwrap_or_else(|| panic!("no {role} named {name:?} in {tree:#?}"))
+}
+
+#[test]
+fn screen_readers_read_the_code_screen_and_the_setup_form() {
+    let _one = one_at_a_time();
+    let (_x, _lock, display) = xvfb();
+    let with_token = tempfile::tempdir().unwrap();
+    common::seed(with_token.path(), &[("Bank", "u1", 1)]);
+    for (lang, window, code, left) in [
+        (
+            "en",
+            "ippun — Bank",
+            "One-time password ",
+            "Time left for this password: ",
+        ),
+        (
+            "ja",
+            "ippun — Bank",
+            "ワンタイムパスワード ",
+            "このパスワードの残り時間：",
+        ),
+    ] {
+        let tree = atspi_tree(&display, with_token.path(), lang);
+        find(&tree, "frame", window);
+        // The code: said digit by digit, shown grouped.
+        let label = tree
+            .iter()
+            .find(|n| n.role == "label" && n.name.starts_with(code))
+            .unwrap_or_else(|| panic!("no code label in {tree:#?}"));
+        let spoken = &label.name[code.len()..];
+        assert!(
+            spoken.len() == 15 && spoken.split(' ').all(|d| d.len() == 1),
+            "eight digits, one by one: {spoken:?}"
+        );
+        let shown = label.text.as_deref().unwrap_or_default();
+        assert_eq!(shown.replace(' ', ""), spoken.replace(' ', ""));
+        assert_eq!(shown.len(), 9, "shown in two groups: {shown:?}");
+        // The countdown bar says the seconds left.
+        let bar = tree
+            .iter()
+            .find(|n| n.role == "progress bar")
+            .unwrap_or_else(|| panic!("no countdown in {tree:#?}"));
+        let secs: String = bar
+            .name
+            .strip_prefix(left)
+            .unwrap_or_else(|| panic!("countdown named {:?}", bar.name))
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        assert!(matches!(secs.parse::<u32>(), Ok(1..=60)), "{:?}", bar.name);
+    }
+
+    let fresh = tempfile::tempdir().unwrap();
+    for (lang, fields, send) in [
+        ("en", ["Service ID", "User ID"], "Send"),
+        ("ja", ["サービスID", "ユーザーID"], "送信"),
+    ] {
+        let tree = atspi_tree(&display, fresh.path(), lang);
+        find(&tree, "frame", "ippun");
+        for f in fields {
+            let entry = find(&tree, "entry", f);
+            assert_eq!(entry.text.as_deref(), Some(""));
+        }
+        assert_eq!(
+            tree.iter().filter(|n| n.role == "password text").count(),
+            1,
+            "the activation password field is masked for screen readers too"
+        );
+        find(&tree, "push button", send);
+    }
 }

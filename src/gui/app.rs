@@ -560,6 +560,19 @@ impl IppunApp {
         .ok();
     }
 
+    /// Names the window for screen readers: `ippun`, with the token's name
+    /// on its code screen.
+    fn name_the_window(&self, ctx: &egui::Context) {
+        let name = match &self.screen {
+            Screen::Otp(id) => self.view(*id).map_or_else(
+                || self.t("gui-window-a11y"),
+                |v| self.tw("gui-window-a11y-token", &[("name", &v.name)]),
+            ),
+            _ => self.t("gui-window-a11y"),
+        };
+        ctx.accesskit_node_builder(egui::accesskit_root_id(), |n| n.set_label(name));
+    }
+
     /// Brings the window to the front if a later launch asked.
     fn come_to_front(&mut self, ctx: &egui::Context) {
         if !self
@@ -825,6 +838,7 @@ impl eframe::App for IppunApp {
                 });
         });
         self.dialog_ui(ui);
+        self.name_the_window(ui.ctx());
         if let Some(t) = self.first_frame.take() {
             report_timing("first frame drawn", t);
         }

@@ -16,6 +16,18 @@ use ippun_core::txconfirm::{Decision, Transaction, group_code, show_amount};
 const CODE_SIZE: f32 = 52.0;
 const NEXT_SHOWN_SECS: u64 = 10;
 
+/// A code as a screen reader should say it: digit by digit (`2 7 5 4 3 0`).
+fn spelled(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() * 2);
+    for (i, c) in code.chars().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn enter(ui: &egui::Ui) -> bool {
     ui.input(|i| i.key_pressed(Key::Enter))
 }
@@ -408,16 +420,21 @@ impl IppunApp {
                     .monospace()
                     .strong(),
             );
-            let a11y = self.tw("gui-code-a11y", &[("code", &plain)]);
+            // Read digit by digit, as the customer types it.
+            let a11y = self.tw("gui-code-a11y", &[("code", &spelled(&plain))]);
             r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &a11y));
             let left = now.remaining.as_secs() + u64::from(now.remaining.subsec_nanos() > 0);
             #[allow(clippy::cast_precision_loss)]
             let frac = (now.remaining.as_secs_f32() / period.max(1) as f32).clamp(0.0, 1.0);
-            ui.add(
+            let bar = ui.add(
                 egui::ProgressBar::new(frac)
                     .desired_width(280.0)
                     .desired_height(8.0),
             );
+            let time_left = self.tw("gui-countdown-a11y", &[("seconds", &left.to_string())]);
+            bar.widget_info(|| {
+                egui::WidgetInfo::labeled(egui::Role::ProgressIndicator, true, &time_left)
+            });
             ui.label(self.tw("gui-seconds-left", &[("seconds", &left.to_string())]));
             if left <= NEXT_SHOWN_SECS {
                 let n = next.code.to_string();
@@ -426,7 +443,7 @@ impl IppunApp {
                         .size(18.0)
                         .weak(),
                 );
-                let a11y = self.tw("gui-next-code-a11y", &[("code", &n)]);
+                let a11y = self.tw("gui-next-code-a11y", &[("code", &spelled(&n))]);
                 r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &a11y));
             }
             ui.add_space(8.0);

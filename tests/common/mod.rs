@@ -3,8 +3,56 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use ippun_core::token::{NewToken, Provisioning, SecretBytes};
+use ippun_core::vault::KeyStorePolicy;
+use ippun_core::{Digits, FixedClock, Home, Opened, OtpParams};
+
+/// A multiple of 60: the start of a step; the time seeded tokens are added.
+pub const T0: u64 = 1_800_000_000;
+/// When seeded tokens expire.
+pub const EXPIRES: u64 = T0 + 400 * 86_400;
+
+/// The data folder `dir`, its device key in a file.
+pub fn home(dir: &Path) -> Home {
+    Home::new(dir.to_path_buf()).with_policy(KeyStorePolicy::FileOnly)
+}
+
+/// Puts active tokens in the vault of `dir` through the core API, as
+/// provisioning does: (service name, user, key byte), 8 digits, SHA-1,
+/// 60 s; service `SVC-<name>`, serial `1000000<key>`.
+pub fn seed(dir: &Path, tokens: &[(&str, &str, u8)]) {
+    let Opened::Ready(mut v) = home(dir).open().unwrap() else {
+        panic!("a fresh vault opens unlocked")
+    };
+    for (service, user, key) in tokens {
+        v.add_token(
+            NewToken {
+                service_id: format!("SVC-{service}"),
+                service_name: (*service).to_owned(),
+                user_id: (*user).to_owned(),
+                serial: format!("1000000{key}"),
+                expires_at: EXPIRES,
+                logo_url: None,
+                link_url: None,
+                params: OtpParams {
+                    digits: Digits::EIGHT,
+                    ..OtpParams::default()
+                },
+                secret: SecretBytes::new(vec![*key; 20]),
+                device_signing_key: None,
+                provisioning: Provisioning::Active,
+                center_url: None,
+                center_key: None,
+                pending_confirm: None,
+            },
+            &FixedClock::from_unix(T0),
+        )
+        .unwrap();
+    }
+}
 
 /// The result of one run.
 pub struct Run {
