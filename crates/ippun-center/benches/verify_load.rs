@@ -89,6 +89,20 @@ fn token_keys(tokens: usize) -> Vec<[u8; 20]> {
     keys
 }
 
+/// Each token's user (`u<i>`) and its right code at HOTP `counter`.
+fn codes_at(keys: &[[u8; 20]], counter: u64) -> Vec<(String, String)> {
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let totp = Totp::new(
+                &SecretKey::from_bytes(k.to_vec()).unwrap(),
+                OtpParams::default(),
+            );
+            (format!("u{i}"), totp.code_at_counter(counter).to_string())
+        })
+        .collect()
+}
+
 /// A center on `db` with one imported token per key, serving on loopback;
 /// its API key.
 fn start_center(
@@ -125,17 +139,10 @@ fn run(backend: Backend, db: &str, tokens: usize, clients: usize, limit: Duratio
     let (center, running, api_key) = start_center(&rt, db, &keys);
     let url = format!("{}/v1/verify", running.url());
     let step = T0 / 60;
-    let bodies: Vec<String> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let totp = Totp::new(
-                &SecretKey::from_bytes(k.to_vec()).unwrap(),
-                OtpParams::default(),
-            );
-            serde_json::json!({"service": SERVICE, "user": format!("u{i}"),
-                "otp": totp.code_at_counter(step).to_string()})
-            .to_string()
+    let bodies: Vec<String> = codes_at(&keys, step)
+        .into_iter()
+        .map(|(user, otp)| {
+            serde_json::json!({"service": SERVICE, "user": user, "otp": otp}).to_string()
         })
         .collect();
     let auth = format!("Bearer {api_key}");
@@ -163,17 +170,7 @@ fn run(backend: Backend, db: &str, tokens: usize, clients: usize, limit: Duratio
             .is_ok_and(|mut r| r.status() == 200 && r.body_mut().read_to_string().is_ok())
     });
     let (batches, checks) = center.verify_batches();
-    let next: Vec<(String, String)> = keys
-        .iter()
-        .enumerate()
-        .map(|(i, k)| {
-            let totp = Totp::new(
-                &SecretKey::from_bytes(k.to_vec()).unwrap(),
-                OtpParams::default(),
-            );
-            (format!("u{i}"), totp.code_at_counter(step + 1).to_string())
-        })
-        .collect();
+    let next = codes_at(&keys, step + 1);
     let direct = rt.block_on(direct(&center, &api_key, next, clients, limit));
     rt.block_on(async {
         running.shutdown().await.unwrap();
