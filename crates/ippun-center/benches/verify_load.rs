@@ -70,6 +70,43 @@ impl Run {
     }
 }
 
+/// What one client (thread or task) saw, and then all of them together.
+#[derive(Default)]
+struct Tally {
+    ok: usize,
+    other: usize,
+    latencies: Vec<Duration>,
+}
+
+impl Tally {
+    /// One request: how long it took, whether it was answered as hoped.
+    fn record(&mut self, took: Duration, good: bool) {
+        self.latencies.push(took);
+        if good {
+            self.ok += 1;
+        } else {
+            self.other += 1;
+        }
+    }
+
+    fn absorb(&mut self, other: Tally) {
+        self.ok += other.ok;
+        self.other += other.other;
+        self.latencies.extend(other.latencies);
+    }
+
+    /// The phase, over `elapsed`, latencies sorted.
+    fn into_run(mut self, elapsed: Duration) -> Run {
+        self.latencies.sort();
+        Run {
+            ok: self.ok,
+            other: self.other,
+            elapsed,
+            latencies: self.latencies,
+        }
+    }
+}
+
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -208,7 +245,7 @@ async fn direct(
             let (center, rp, codes, next) =
                 (center.clone(), rp.clone(), codes.clone(), next.clone());
             tokio::spawn(async move {
-                let (mut lat, mut ok, mut other) = (Vec::new(), 0, 0);
+                let mut tally = Tally::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= codes.len() || Instant::now() > deadline {
@@ -219,32 +256,17 @@ async fn direct(
                         .verify(&rp, &codes[i].0, &codes[i].1)
                         .await
                         .is_ok_and(|v| v.reason() == "ok");
-                    lat.push(t.elapsed());
-                    if good {
-                        ok += 1;
-                    } else {
-                        other += 1;
-                    }
+                    tally.record(t.elapsed(), good);
                 }
-                (lat, ok, other)
+                tally
             })
         })
         .collect();
-    let (mut latencies, mut ok, mut other) = (Vec::new(), 0, 0);
+    let mut all = Tally::default();
     for h in handles {
-        let (lat, o, x) = h.await.unwrap();
-        latencies.extend(lat);
-        ok += o;
-        other += x;
+        all.absorb(h.await.unwrap());
     }
-    let elapsed = start.elapsed();
-    latencies.sort();
-    Run {
-        ok,
-        other,
-        elapsed,
-        latencies,
-    }
+    all.into_run(start.elapsed())
 }
 
 /// `n` requests (`send(agent, i)`, true when answered as hoped) from
@@ -257,7 +279,10 @@ fn load(
     send: impl Fn(&ureq::Agent, usize) -> bool + Sync,
 ) -> Run {
     let next = AtomicUsize::new(0);
-    let results = Mutex::new((Vec::with_capacity(n), 0usize, 0usize));
+    let all = Mutex::new(Tally {
+        latencies: Vec::with_capacity(n),
+        ..Tally::default()
+    });
     let start = Instant::now();
     let deadline = start + limit;
     std::thread::scope(|scope| {
@@ -267,7 +292,7 @@ fn load(
                     .http_status_as_error(false)
                     .build()
                     .into();
-                let (mut lat, mut ok, mut other) = (Vec::new(), 0, 0);
+                let mut tally = Tally::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= n || Instant::now() > deadline {
@@ -275,29 +300,13 @@ fn load(
                     }
                     let t = Instant::now();
                     let good = send(&agent, i);
-                    lat.push(t.elapsed());
-                    if good {
-                        ok += 1;
-                    } else {
-                        other += 1;
-                    }
+                    tally.record(t.elapsed(), good);
                 }
-                let mut g = results.lock().unwrap();
-                g.0.extend(lat);
-                g.1 += ok;
-                g.2 += other;
+                all.lock().unwrap().absorb(tally);
             });
         }
     });
-    let elapsed = start.elapsed();
-    let (mut latencies, ok, other) = results.into_inner().unwrap();
-    latencies.sort();
-    Run {
-        ok,
-        other,
-        elapsed,
-        latencies,
-    }
+    all.into_inner().unwrap().into_run(start.elapsed())
 }
 
 /// Raw HOTP checks per second (HMAC-SHA1, 6 digits, key already in memory)
