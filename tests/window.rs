@@ -70,7 +70,11 @@ fn xvfb() -> (Killed, std::fs::File, String) {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(line.trim(), n.to_string(), "Xvfb on :{n}");
+        if line.trim() != n.to_string() {
+            // Another X server holds this display: the next one.
+            drop(Killed(child));
+            continue;
+        }
         return (Killed(child), lock, format!(":{n}"));
     }
     panic!("no display number free")
