@@ -3,8 +3,10 @@
 //! data folder. `scripts/screenshots.sh` runs it under Xvfb for both
 //! languages.
 //!
-//! `cargo run --example screens -- OUT_DIR ja|en [SCALE]` (SCALE: the display's
-//! scale factor, 1 by default; 1.5 shows what high-density screens get).
+//! `cargo run --example screens -- OUT_DIR ja|en [SCALE] [light|dark] [ZOOM]`
+//! (SCALE: the display's scale factor, 1 by default; 1.5 shows what
+//! high-density screens get; light unless dark is asked for; ZOOM: the
+//! user's Ctrl +/− zoom in the default-sized window, 1 by default).
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
@@ -305,7 +307,7 @@ fn steps(inbox: &TxInbox) -> Vec<Step> {
             app.show(Screen::Setup(SetupForm::default()));
         }),
         step("data-from-another-device", |app, _| {
-            app.show(Screen::Startup(ippun_core::Error::new(ErrorCode::A998)));
+            app.show_failure(ippun_core::Error::new(ErrorCode::A998));
         }),
     ]
 }
@@ -315,6 +317,8 @@ fn main() {
     let out = PathBuf::from(args.get(1).map_or("screenshots", String::as_str));
     let lang: Lang = args.get(2).map_or("en", String::as_str).parse().unwrap();
     let scale: f32 = args.get(3).map_or("1", String::as_str).parse().unwrap();
+    let dark = args.get(4).is_some_and(|a| a == "dark");
+    let zoom: f32 = args.get(5).map_or("1", String::as_str).parse().unwrap();
     std::fs::create_dir_all(&out).unwrap();
     let dir = tempfile::tempdir().unwrap();
     // Start 50 s into a step, so that the next code shows.
@@ -353,8 +357,15 @@ fn main() {
         "ippun-screens",
         native,
         Box::new(move |cc| {
-            ippun::gui::prepare(&cc.egui_ctx);
-            cc.egui_ctx.set_zoom_factor(scale);
+            ippun::gui::prepare_with(
+                &cc.egui_ctx,
+                if dark {
+                    egui::ThemePreference::Dark
+                } else {
+                    egui::ThemePreference::Light
+                },
+            );
+            cc.egui_ctx.set_zoom_factor(scale * zoom);
             Ok(Box::new(Tour {
                 app: IppunApp::new(options),
                 clock,
@@ -365,11 +376,20 @@ fn main() {
                 asked: 0,
                 out: out2,
                 lang,
-                suffix: if (scale - 1.0).abs() < f32::EPSILON {
-                    String::new()
-                } else {
-                    format!("-x{scale}")
-                },
+                suffix: format!(
+                    "{}{}{}",
+                    if dark { "-dark" } else { "" },
+                    if (zoom - 1.0).abs() < f32::EPSILON {
+                        String::new()
+                    } else {
+                        format!("-zoom{zoom}")
+                    },
+                    if (scale - 1.0).abs() < f32::EPSILON {
+                        String::new()
+                    } else {
+                        format!("-x{scale}")
+                    }
+                ),
                 errors: errs,
             }))
         }),

@@ -15,13 +15,15 @@ use ippun_core::{
 };
 use zeroize::Zeroizing;
 
+use super::action::Action;
 use super::autolock::Idle;
 use super::clip::Clip;
 use super::demo::DemoCenter;
 use super::prefs::Prefs;
+use super::screens::{self, LockMode, Screen, SetupForm};
 use super::task::{Done, Job, Task};
-use crate::flows::{Center, Correction, TxInbox};
-use ippun_core::txconfirm::{Decision, Transaction};
+use super::theme;
+use crate::flows::Center;
 
 /// How the window starts.
 pub struct Options {
@@ -51,92 +53,6 @@ impl std::fmt::Debug for Options {
     }
 }
 
-/// The setup form.
-#[derive(Debug, Default)]
-pub struct SetupForm {
-    pub center: usize,
-    pub service_id: String,
-    pub user_id: String,
-    pub password: Zeroizing<String>,
-    pub consent: bool,
-}
-
-/// The app-lock form.
-#[derive(Debug, Default)]
-pub struct LockForm {
-    /// What the form does.
-    pub mode: LockMode,
-    pub current: Zeroizing<String>,
-    pub new: Zeroizing<String>,
-    pub again: Zeroizing<String>,
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub enum LockMode {
-    /// Shows the state and the buttons.
-    #[default]
-    Menu,
-    /// Turning it on: new code twice.
-    Set,
-    /// Changing: current, new twice.
-    Change,
-    /// Turning it off: current.
-    Off,
-}
-
-/// Which screen shows.
-#[derive(Debug)]
-pub enum Screen {
-    /// The vault could not be opened.
-    Startup(Error),
-    /// App lock: the code, masked.
-    Lock(Zeroizing<String>),
-    /// Initial setup / add a token.
-    Setup(SetupForm),
-    /// Setup complete; Next goes to the suffix.
-    SetupDone { id: u64, first: bool },
-    /// Display-name suffix (after setup, or from settings).
-    Suffix {
-        id: u64,
-        text: String,
-        after_setup: bool,
-    },
-    /// The code of one token.
-    Otp(u64),
-    /// All tokens.
-    Tokens,
-    /// Settings menu.
-    Settings,
-    /// Delete a token (confirmation).
-    Delete(u64),
-    /// The last token was deleted.
-    AllDeleted,
-    /// App lock on/off/change.
-    LockSettings(LockForm),
-    /// Password correction, with its result once run.
-    Correction { id: u64, result: Option<Correction> },
-    /// Version, licences, data location.
-    About,
-    /// The error catalogue, searchable.
-    Catalogue(String),
-    /// Renewal is open for this token.
-    Renewal(u64),
-    /// Renewal done.
-    Renewed(u64),
-    /// This token has expired.
-    Expired(u64),
-    /// Transaction confirmation: what waits (`None` before the first fetch).
-    Tx { id: u64, inbox: Option<TxInbox> },
-    /// One transaction, large, with approve and reject.
-    TxDetail { id: u64, tx: Box<Transaction> },
-    /// The answer was recorded; its confirmation code.
-    TxDone {
-        id: u64,
-        decision: Decision,
-        code: String,
-    },
-}
-
 /// A dialog over the screen.
 #[derive(Debug)]
 pub enum Dialog {
@@ -149,14 +65,43 @@ pub enum Dialog {
     LockWarning(LockMode),
 }
 
+/// The token data: open, locked by the app lock, or not opened at all. The
+/// screens of [`Screen`] show only while it is open; otherwise the lock
+/// screen or the start-up error shows, so that what shows and what is in
+/// memory cannot disagree.
+pub(crate) enum Data {
+    /// Decrypted, in memory.
+    Open(Arc<Mutex<Vault>>),
+    /// Waiting for the lock code; what is typed so far.
+    Locked {
+        vault: Box<LockedVault>,
+        typed: Zeroizing<String>,
+    },
+    /// Could not be opened (damaged, foreign, unreadable).
+    Failed(Error),
+}
+
+impl Data {
+    fn of(opened: Result<Opened, Error>) -> Self {
+        match opened {
+            Ok(Opened::Ready(v)) => Self::Open(Arc::new(Mutex::new(v))),
+            Ok(Opened::Locked(vault)) => Self::Locked {
+                vault: Box::new(vault),
+                typed: Zeroizing::default(),
+            },
+            Err(e) => Self::Failed(e),
+        }
+    }
+}
+
 /// The whole window state.
 pub struct IppunApp {
     pub(crate) lang: Lang,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) zone: Zone,
     pub(crate) home: Home,
-    pub(crate) vault: Option<Arc<Mutex<Vault>>>,
-    pub(crate) locked: Option<LockedVault>,
+    pub(crate) data: Data,
+    /// What shows while the data is open.
     pub(crate) screen: Screen,
     pub(crate) dialog: Option<Dialog>,
     pub(crate) task: Option<Task>,
@@ -261,9 +206,8 @@ impl IppunApp {
             lang,
             clock: options.clock,
             zone: options.zone,
+            data: Data::of(options.home.open()),
             home: options.home,
-            vault: None,
-            locked: None,
             screen: Screen::Tokens,
             dialog: None,
             task: None,
@@ -284,17 +228,7 @@ impl IppunApp {
             app.timing = options.started;
             app.first_frame = options.started;
         }
-        match app.home.open() {
-            Ok(Opened::Ready(v)) => {
-                app.vault = Some(Arc::new(Mutex::new(v)));
-                app.go_home();
-            }
-            Ok(Opened::Locked(l)) => {
-                app.locked = Some(l);
-                app.screen = Screen::Lock(Zeroizing::default());
-            }
-            Err(e) => app.screen = Screen::Startup(e),
-        }
+        app.go_home();
         app
     }
 
@@ -313,14 +247,33 @@ impl IppunApp {
         self.lang.text_with(id, args)
     }
 
-    /// The current screen (tests).
+    /// The screen shown while the token data is open (tests).
     pub fn screen(&self) -> &Screen {
         &self.screen
     }
 
     /// Whether the token data is open (decrypted in memory) (tests).
     pub fn data_open(&self) -> bool {
-        self.vault.is_some()
+        matches!(self.data, Data::Open(_))
+    }
+
+    /// Whether the lock screen shows (tests).
+    pub fn locked(&self) -> bool {
+        matches!(self.data, Data::Locked { .. })
+    }
+
+    /// Why the token data could not be opened, when the start-up error
+    /// shows (tests and QA tours).
+    pub fn failure(&self) -> Option<&Error> {
+        match &self.data {
+            Data::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Shows the start-up error for `e` (QA tours).
+    pub fn show_failure(&mut self, e: Error) {
+        self.data = Data::Failed(e);
     }
 
     /// The language.
@@ -330,6 +283,8 @@ impl IppunApp {
 
     /// Shows `screen` (QA tours and tests).
     pub fn show(&mut self, screen: Screen) {
+        // Someone (a QA tour, a test) is using the window.
+        self.idle.used(self.clock.now());
         self.screen = screen;
     }
 
@@ -375,8 +330,23 @@ impl IppunApp {
         self.clock.unix_seconds()
     }
 
+    /// The open token data.
+    fn open_data(&self) -> Option<&Arc<Mutex<Vault>>> {
+        match &self.data {
+            Data::Open(v) => Some(v),
+            _ => None,
+        }
+    }
+
     pub(crate) fn vault(&self) -> Option<MutexGuard<'_, Vault>> {
-        self.vault.as_ref().and_then(|v| v.lock().ok())
+        self.open_data().and_then(|v| v.lock().ok())
+    }
+
+    /// A token's display-name suffix.
+    pub(crate) fn suffix_of(&self, id: u64) -> String {
+        self.vault()
+            .and_then(|v| v.tokens().get(id).map(|t| t.suffix.clone()))
+            .unwrap_or_default()
     }
 
     pub(crate) fn views(&self) -> Vec<View> {
@@ -425,7 +395,7 @@ impl IppunApp {
         &self,
         f: impl FnOnce(&mut Vault) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        match self.vault.as_ref().map(|v| v.lock()) {
+        match self.open_data().map(|v| v.lock()) {
             Some(Ok(mut v)) => f(&mut v),
             _ => Err(Error::new(ErrorCode::A999).with_detail("token data not open")),
         }
@@ -434,6 +404,9 @@ impl IppunApp {
     /// The screen after start, unlock, or finishing a flow: setup with no
     /// token, the token with one, the list with several.
     pub(crate) fn go_home(&mut self) {
+        if !self.data_open() {
+            return;
+        }
         let views = self.views();
         match views.as_slice() {
             [] => self.screen = Screen::Setup(SetupForm::default()),
@@ -465,7 +438,7 @@ impl IppunApp {
         job: Job,
         password: Option<Zeroizing<String>>,
     ) {
-        let Some(vault) = self.vault.clone() else {
+        let Some(vault) = self.open_data().cloned() else {
             return;
         };
         let ctx = ctx.clone();
@@ -525,26 +498,23 @@ impl IppunApp {
 
     /// Unlocks with the typed code (A914 wrong, A915 wait).
     pub fn unlock(&mut self, code: &str) {
-        let Some(locked) = self.locked.as_mut() else {
+        let Data::Locked { vault, typed } = &mut self.data else {
             return;
         };
-        let wait = locked.wait_remaining(&*self.clock);
+        *typed = Zeroizing::default();
+        let wait = vault.wait_remaining(&*self.clock);
         if wait > 0 {
             let e = Error::new(ErrorCode::A915).with_detail(format!("{wait} s"));
             self.fail(e);
             return;
         }
         let parsed = LockCode::parse(code).map_err(|_| Error::new(ErrorCode::A914));
-        match parsed.and_then(|c| locked.unlock(&c, &*self.clock)) {
+        match parsed.and_then(|c| vault.unlock(&c, &*self.clock)) {
             Ok(v) => {
-                self.locked = None;
-                self.vault = Some(Arc::new(Mutex::new(v)));
+                self.data = Data::Open(Arc::new(Mutex::new(v)));
                 self.go_home();
             }
-            Err(e) => {
-                self.screen = Screen::Lock(Zeroizing::default());
-                self.fail(e);
-            }
+            Err(e) => self.fail(e),
         }
     }
 
@@ -563,8 +533,8 @@ impl IppunApp {
     /// Names the window for screen readers: `ippun`, with the token's name
     /// on its code screen.
     fn name_the_window(&self, ctx: &egui::Context) {
-        let name = match &self.screen {
-            Screen::Otp(id) => self.view(*id).map_or_else(
+        let name = match (&self.data, &self.screen) {
+            (Data::Open(_), Screen::Otp(id)) => self.view(*id).map_or_else(
                 || self.t("gui-window-a11y"),
                 |v| self.tw("gui-window-a11y-token", &[("name", &v.name)]),
             ),
@@ -620,19 +590,11 @@ impl IppunApp {
         self.clip.clear_now();
         self.dialog = None;
         self.status = None;
-        self.vault = None;
-        match self.home.open() {
-            Ok(Opened::Locked(l)) => {
-                self.locked = Some(l);
-                self.screen = Screen::Lock(Zeroizing::default());
-            }
-            // The lock was turned off meanwhile (by the command line).
-            Ok(Opened::Ready(v)) => {
-                self.vault = Some(Arc::new(Mutex::new(v)));
-                self.go_home();
-            }
-            Err(e) => self.screen = Screen::Startup(e),
-        }
+        // The data goes first, so that it is never open twice.
+        self.data = Data::Failed(Error::new(ErrorCode::A999).with_detail("locking"));
+        self.data = Data::of(self.home.open());
+        // The lock may have been turned off meanwhile (by the command line).
+        self.go_home();
     }
 
     /// A new idle time before locking again, kept for later launches.
@@ -648,7 +610,7 @@ impl IppunApp {
         match self.home.start_over(&*self.clock) {
             Ok(_) => match self.home.open() {
                 Ok(Opened::Ready(v)) => {
-                    self.vault = Some(Arc::new(Mutex::new(v)));
+                    self.data = Data::Open(Arc::new(Mutex::new(v)));
                     self.go_home();
                 }
                 Ok(Opened::Locked(_)) => {
@@ -670,12 +632,12 @@ impl IppunApp {
         let Some(code) = code.map(Zeroizing::new) else {
             return;
         };
-        let text = if self.clip.copy(&code) {
-            self.t("gui-copied")
+        let copied = self.clip.copy(&code);
+        self.say(if copied {
+            "gui-copied"
         } else {
-            self.t("gui-copy-failed")
-        };
-        self.status = Some((text, std::time::Instant::now() + Duration::from_secs(3)));
+            "gui-copy-failed"
+        });
     }
 
     /// Where the device key is kept, for the about screen.
@@ -687,79 +649,6 @@ impl IppunApp {
             None => "gui-key-store-none",
         };
         self.t(id)
-    }
-
-    fn tabs(&mut self, ui: &mut egui::Ui) {
-        let on_main = matches!(
-            self.screen,
-            Screen::Otp(_)
-                | Screen::Tokens
-                | Screen::Settings
-                | Screen::LockSettings(_)
-                | Screen::Correction { .. }
-                | Screen::About
-                | Screen::Catalogue(_)
-                | Screen::Delete(_)
-                | Screen::Suffix {
-                    after_setup: false,
-                    ..
-                }
-                | Screen::Tx { .. }
-                | Screen::TxDetail { .. }
-        );
-        let has_tokens = !self.views().is_empty();
-        if !on_main || !has_tokens || self.task.is_some() {
-            return;
-        }
-        egui::Panel::bottom("tabs").show(ui, |ui| {
-            ui.add_space(4.0);
-            let tx_token = self
-                .selected
-                .and_then(|id| self.view(id))
-                .filter(|v| v.tx)
-                .map(|v| v.id);
-            let n = if tx_token.is_some() { 4 } else { 3 };
-            let ctx = ui.ctx().clone();
-            ui.columns(n, |cols| {
-                let otp = matches!(self.screen, Screen::Otp(_));
-                let list = matches!(self.screen, Screen::Tokens);
-                let tx = matches!(self.screen, Screen::Tx { .. } | Screen::TxDetail { .. });
-                let settings = !otp && !list && !tx;
-                // Four tabs leave less room: a little smaller, so that the
-                // longest Japanese label stays on one line.
-                let size = if n == 4 { 13.0 } else { 15.0 };
-                let tab = |ui: &mut egui::Ui, on: bool, id: &str| {
-                    ui.add_sized(
-                        [ui.available_width(), 32.0],
-                        egui::Button::selectable(on, RichText::new(self.lang.text(id)).size(size)),
-                    )
-                    .clicked()
-                };
-                let clicked_otp = tab(&mut cols[0], otp, "gui-tab-otp");
-                let clicked_list = tab(&mut cols[1], list, "gui-tab-tokens");
-                let clicked_tx = tx_token.is_some() && tab(&mut cols[2], tx, "gui-tab-tx");
-                let clicked_settings = tab(&mut cols[n - 1], settings, "gui-tab-settings");
-                if clicked_otp {
-                    let id = self
-                        .selected
-                        .filter(|id| self.view(*id).is_some())
-                        .or_else(|| self.views().first().map(|v| v.id));
-                    if let Some(id) = id {
-                        self.open_token(id);
-                    }
-                }
-                if clicked_list {
-                    self.screen = Screen::Tokens;
-                }
-                if clicked_tx && let Some(id) = tx_token {
-                    self.open_tx(&ctx, id);
-                }
-                if clicked_settings {
-                    self.screen = Screen::Settings;
-                }
-            });
-            ui.add_space(4.0);
-        });
     }
 
     fn busy_ui(&mut self, ui: &mut egui::Ui) {
@@ -778,7 +667,7 @@ impl IppunApp {
             ui.add_space(12.0);
             ui.label(RichText::new(what).size(18.0));
             ui.add_space(12.0);
-            let cancel = ui.button(self.t("gui-cancel"));
+            let cancel = theme::button(ui, self.t("gui-cancel"));
             if (cancel.clicked() || ui.input(|i| i.key_pressed(Key::Escape)))
                 && let Some(t) = self.task.take()
             {
@@ -811,19 +700,71 @@ impl IppunApp {
         if let Some((_, until)) = &self.status {
             next = next.min(until.saturating_duration_since(std::time::Instant::now()));
         }
-        if self.vault.is_some() && self.task.is_none() {
+        if self.data_open() && self.task.is_none() {
             next = next.min(self.idle.left(now).max(Duration::from_millis(20)));
         }
         next
     }
 }
 
+impl IppunApp {
+    /// Draws what shows: the start-up error, the lock screen, or the
+    /// current screen; what it asks for.
+    fn screen_ui(&mut self, ui: &mut egui::Ui) -> Action {
+        let modal = self.dialog.is_some();
+        match &mut self.data {
+            Data::Failed(_) => match &self.data {
+                Data::Failed(e) => screens::startup_ui(self, ui, e),
+                _ => Action::None,
+            },
+            Data::Locked { vault, typed } => {
+                let wait = vault.wait_remaining(&*self.clock);
+                let mut typed = std::mem::take(typed);
+                let action = screens::lock_ui(self, ui, &mut typed, wait, modal);
+                if let Data::Locked { typed: kept, .. } = &mut self.data {
+                    *kept = typed;
+                }
+                action
+            }
+            Data::Open(_) => {
+                let mut screen = std::mem::replace(&mut self.screen, Screen::Tokens);
+                // The token on screen is the one the tabs and settings are
+                // about.
+                if let Some(id) = screen.token() {
+                    self.selected = Some(id);
+                }
+                let action = screens::draw(self, ui, &mut screen, modal);
+                self.screen = screen;
+                self.first_code_timing();
+                action
+            }
+        }
+    }
+
+    /// QA timing: the first code is on screen.
+    fn first_code_timing(&mut self) {
+        if let Screen::Otp(id) = self.screen
+            && self.timing.is_some()
+            && self.view(id).is_some_and(|v| {
+                matches!(v.state, TokenState::Active | TokenState::RenewalDue { .. })
+            })
+            && let Some(t) = self.timing.take()
+        {
+            report_timing("first code on screen", t);
+        }
+    }
+}
+
 impl eframe::App for IppunApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.poll_task(ui.ctx());
-        self.come_to_front(ui.ctx());
-        self.auto_lock(ui.ctx());
-        self.tabs(ui);
+        let ctx = ui.ctx().clone();
+        self.poll_task(&ctx);
+        self.come_to_front(&ctx);
+        self.auto_lock(&ctx);
+        if self.data_open() {
+            let tab = screens::tabs::ui(self, ui);
+            self.apply(&ctx, tab);
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
@@ -832,18 +773,22 @@ impl eframe::App for IppunApp {
                     if self.task.is_some() {
                         self.busy_ui(ui);
                     } else {
-                        self.screen_ui(ui);
+                        let action = self.screen_ui(ui);
+                        self.apply(&ctx, action);
                     }
                     self.status_line(ui);
                 });
         });
-        self.dialog_ui(ui);
-        self.name_the_window(ui.ctx());
+        if let Some(dialog) = &self.dialog {
+            let action = screens::dialog::ui(self, &ctx, dialog);
+            self.apply(&ctx, action);
+        }
+        self.name_the_window(&ctx);
         if let Some(t) = self.first_frame.take() {
             report_timing("first frame drawn", t);
         }
         let next = self.next_repaint();
-        ui.ctx().request_repaint_after(next);
+        ctx.request_repaint_after(next);
     }
 }
 

@@ -4,6 +4,7 @@
 //! subset in `assets/fonts/`. The window repaints once a second (the
 //! countdown) and when something happens, never continuously.
 
+mod action;
 mod app;
 mod autolock;
 mod clip;
@@ -12,6 +13,7 @@ mod prefs;
 mod screens;
 pub mod single;
 mod task;
+mod theme;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,8 +21,9 @@ use std::sync::Arc;
 use eframe::egui;
 use ippun_core::Lang;
 
-pub use app::{Dialog, IppunApp, LockForm, LockMode, Options, Screen, SetupForm};
+pub use app::{Dialog, IppunApp, Options};
 pub use demo::DemoCenter;
+pub use screens::{LockForm, LockMode, Screen, SetupForm};
 
 /// The bundled Japanese font (a subset: ASCII, Latin-1, kana, JIS X 0208
 /// kanji and the usual symbols).
@@ -58,25 +61,17 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.set_fonts(fonts);
 }
 
-/// Sets up a context the way the window does (fonts, text sizes); also
-/// used by the tests.
+/// Sets up a context the way the window does (fonts, the theme following
+/// the desktop's light or dark setting); also used by the tests.
 pub fn prepare(ctx: &egui::Context) {
+    prepare_with(ctx, egui::ThemePreference::System);
+}
+
+/// As [`prepare`], in the light or dark look whatever the desktop says
+/// (screenshots).
+pub fn prepare_with(ctx: &egui::Context, theme: egui::ThemePreference) {
     install_fonts(ctx);
-    ctx.global_style_mut(|s| {
-        s.spacing.item_spacing = egui::vec2(8.0, 8.0);
-        s.spacing.button_padding = egui::vec2(10.0, 6.0);
-        for (style, size) in [
-            (egui::TextStyle::Body, 15.0),
-            (egui::TextStyle::Button, 15.0),
-            (egui::TextStyle::Monospace, 15.0),
-            (egui::TextStyle::Small, 12.0),
-            (egui::TextStyle::Heading, 22.0),
-        ] {
-            if let Some(f) = s.text_styles.get_mut(&style) {
-                f.size = size;
-            }
-        }
-    });
+    theme::apply(ctx, theme);
 }
 
 /// The language chosen in settings, if any (kept in `settings.json` in the
