@@ -557,6 +557,96 @@ fn app_lock_locks_again_when_idle_or_minimised() {
     assert!(!g.app().data_open());
 }
 
+/// A private session bus (`dbus-daemon`), gone with the value.
+struct PrivateBus {
+    daemon: std::process::Child,
+    address: String,
+}
+
+impl PrivateBus {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let mut daemon = std::process::Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon (scripts/install-deps.sh installs it)");
+        let mut line = String::new();
+        std::io::BufReader::new(daemon.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Self {
+            daemon,
+            address: line.trim().to_owned(),
+        }
+    }
+
+    /// Sends a screen saver's `ActiveChanged(active)`, as the desktop does.
+    fn screen_saver(&self, iface: &str, active: bool) {
+        let conn = zbus::blocking::connection::Builder::address(self.address.as_str())
+            .unwrap()
+            .build()
+            .unwrap();
+        let path = format!("/{}", iface.replace('.', "/"));
+        conn.emit_signal(
+            None::<&str>,
+            path.as_str(),
+            iface,
+            "ActiveChanged",
+            &(active),
+        )
+        .unwrap();
+    }
+}
+
+impl Drop for PrivateBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+#[test]
+fn app_lock_locks_when_the_desktop_session_locks() {
+    let bus = PrivateBus::start();
+    let (_d, dir) = tmp();
+    let mut g = Gui::open(&dir);
+    let ctx = g.h.ctx.clone();
+    g.h.state_mut()
+        .watch_screen_saver_at(&ctx, &bus.address)
+        .unwrap();
+    g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
+    // Without the app lock, a locked session leaves the window as it is.
+    bus.screen_saver("org.freedesktop.ScreenSaver", true);
+    std::thread::sleep(Duration::from_millis(300));
+    g.settle();
+    assert!(g.app().data_open());
+    g.click("Settings");
+    g.click("App lock");
+    g.click("Turn app lock on");
+    g.click("Continue");
+    g.type_into("New lock code", "2468");
+    g.type_into("New lock code again", "2468");
+    g.click("Save");
+    g.click("Code");
+    // The screen saver turning off is not a lock.
+    bus.screen_saver("org.freedesktop.ScreenSaver", false);
+    std::thread::sleep(Duration::from_millis(300));
+    g.settle();
+    assert!(
+        g.app().data_open(),
+        "a screen saver going away does not lock"
+    );
+    for iface in ["org.freedesktop.ScreenSaver", "org.gnome.ScreenSaver"] {
+        bus.screen_saver(iface, true);
+        g.wait(iface, IppunApp::locked);
+        assert!(!g.app().data_open(), "{iface}: the data is closed");
+        g.type_into("Lock code", "2468");
+        g.key(egui::Key::Enter);
+        assert!(g.app().data_open(), "{iface}: unlocked again");
+    }
+}
+
 #[test]
 fn renewal_later_then_now() {
     let (_d, dir) = tmp();

@@ -125,6 +125,8 @@ pub struct IppunApp {
     started: Option<std::time::Instant>,
     /// Set when a later launch asks this window to the front.
     to_front: Arc<std::sync::atomic::AtomicBool>,
+    /// Set when the desktop session locks (see [`session`](super::session)).
+    session_locked: Arc<std::sync::atomic::AtomicBool>,
     /// This window's end of [`single`](super::single).
     #[allow(
         dead_code,
@@ -222,6 +224,7 @@ impl IppunApp {
             first_frame: None,
             started: options.started,
             to_front: Arc::default(),
+            session_locked: Arc::default(),
             listening: None,
         };
         if std::env::var_os("IPPUN_TIMING").is_some() {
@@ -530,6 +533,38 @@ impl IppunApp {
         .ok();
     }
 
+    /// Locks the window when the desktop session locks, where the platform
+    /// says so (see [`session`](super::session)).
+    pub fn watch_session_locks(&mut self, ctx: &egui::Context) {
+        // Connecting to the buses is off the first frame's path. Without a
+        // source, the idle time and minimising still lock.
+        let on_lock = self.on_session_lock(ctx);
+        let _ = std::thread::Builder::new()
+            .name("ippun-session".into())
+            .spawn(move || super::session::watch(on_lock));
+    }
+
+    /// As [`watch_session_locks`](Self::watch_session_locks), on the screen
+    /// savers of the session bus at `address` only (tests).
+    pub fn watch_screen_saver_at(
+        &mut self,
+        ctx: &egui::Context,
+        address: &str,
+    ) -> Result<(), super::session::WatchError> {
+        super::session::watch_screen_saver_at(address, self.on_session_lock(ctx))
+    }
+
+    fn on_session_lock(
+        &self,
+        ctx: &egui::Context,
+    ) -> impl Fn(super::session::Source) + Send + Sync + Clone + 'static {
+        let (flag, ctx) = (self.session_locked.clone(), ctx.clone());
+        move |_| {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            ctx.request_repaint();
+        }
+    }
+
     /// Names the window for screen readers: `ippun`, with the token's name
     /// on its code screen.
     fn name_the_window(&self, ctx: &egui::Context) {
@@ -563,9 +598,10 @@ impl IppunApp {
         }
     }
 
-    /// With the app lock on: locks again after the idle time, or when the
-    /// window is minimised, unless an exchange with the center is under
-    /// way (see [`autolock`](super::autolock)).
+    /// With the app lock on: locks again after the idle time, when the
+    /// window is minimised or when the desktop session locks, unless an
+    /// exchange with the center is under way (it finishes first; see
+    /// [`autolock`](super::autolock)).
     fn auto_lock(&mut self, ctx: &egui::Context) {
         let lock_on = self.vault().is_some_and(|v| v.lock_enabled());
         let now = self.clock.now();
@@ -578,7 +614,16 @@ impl IppunApp {
         if used || !lock_on {
             self.idle.used(now);
         }
-        if lock_on && self.task.is_none() && (minimised || self.idle.left(now).is_zero()) {
+        let session = &self.session_locked;
+        if !lock_on || !self.data_open() {
+            session.store(false, std::sync::atomic::Ordering::SeqCst);
+        }
+        let session_locked = session.load(std::sync::atomic::Ordering::SeqCst);
+        if lock_on
+            && self.task.is_none()
+            && (minimised || session_locked || self.idle.left(now).is_zero())
+        {
+            session.store(false, std::sync::atomic::Ordering::SeqCst);
             self.lock_again();
         }
     }

@@ -1,7 +1,8 @@
 //! Locking again while the window is open. With the app lock on, the
 //! window closes the token data after a time without use (a setting:
-//! [`CHOICES`], [`DEFAULT_MINUTES`] unless chosen) and when the window is
-//! minimised (where the platform says so). Locking drops the decrypted
+//! [`CHOICES`], [`DEFAULT_MINUTES`] unless chosen), when the window is
+//! minimised and when the desktop session locks (where the platform says
+//! so; see [`session`](super::session)). Locking drops the decrypted
 //! data and the token keys (zeroized), clears a code this window copied if
 //! the clipboard still holds it, and shows the lock screen, whose wrong-code
 //! waits are those of the start. A background exchange with the center

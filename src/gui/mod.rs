@@ -11,6 +11,7 @@ mod clip;
 pub mod demo;
 mod prefs;
 mod screens;
+pub mod session;
 pub mod single;
 mod task;
 mod theme;
@@ -124,6 +125,7 @@ pub fn run(options: Options) -> Result<(), String> {
             prepare(&cc.egui_ctx);
             let mut app = IppunApp::new(options);
             app.listen_for_launches(&cc.egui_ctx);
+            app.watch_session_locks(&cc.egui_ctx);
             Ok(Box::new(app))
         }),
     )
