@@ -810,7 +810,11 @@ impl eframe::App for IppunApp {
             let tab = screens::tabs::ui(self, ui);
             self.apply(&ctx, tab);
         }
-        egui::CentralPanel::default().show(ui, |ui| {
+        // The panel is not filled: the window is cleared to its colour
+        // (`clear_color`), so that the once-a-second repaint does not paint
+        // every pixel twice (with software OpenGL, most of the idle cost).
+        let frame = egui::Frame::central_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
+        egui::CentralPanel::default().frame(frame).show(ui, |ui| {
             egui::ScrollArea::vertical()
                 .auto_shrink([false, false])
                 .show(ui, |ui| {
@@ -834,6 +838,10 @@ impl eframe::App for IppunApp {
         }
         let next = self.next_repaint();
         ctx.request_repaint_after(next);
+    }
+
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        visuals.panel_fill.to_normalized_gamma_f32()
     }
 }
 
