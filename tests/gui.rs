@@ -176,6 +176,17 @@ impl Gui {
         self.settle();
     }
 
+    /// Settings, app lock, on with `code` (past the warning).
+    fn turn_lock_on(&mut self, code: &str) {
+        self.click("Settings");
+        self.click("App lock");
+        self.click("Turn app lock on");
+        self.click("Continue");
+        self.type_into("New lock code", code);
+        self.type_into("New lock code again", code);
+        self.click("Save");
+    }
+
     /// The initial-setup form filled in and sent; waits for the answer.
     fn setup(&mut self, service: &str, user: &str, password: &str) {
         self.type_into("Service ID", service);
@@ -506,13 +517,7 @@ fn app_lock_locks_again_when_idle_or_minimised() {
     let (_d, dir) = tmp();
     let mut g = Gui::open(&dir);
     g.setup_ok("DEMO-BANK", "demo-user", "demo-1111-2222");
-    g.click("Settings");
-    g.click("App lock");
-    g.click("Turn app lock on");
-    g.click("Continue");
-    g.type_into("New lock code", "2468");
-    g.type_into("New lock code again", "2468");
-    g.click("Save");
+    g.turn_lock_on("2468");
     assert!(g.has_text("locks by itself after this long without use"));
     g.click("1 min");
     let kept = std::fs::read_to_string(dir.join("settings.json")).unwrap();
@@ -621,13 +626,7 @@ fn app_lock_locks_when_the_desktop_session_locks() {
     std::thread::sleep(Duration::from_millis(300));
     g.settle();
     assert!(g.app().data_open());
-    g.click("Settings");
-    g.click("App lock");
-    g.click("Turn app lock on");
-    g.click("Continue");
-    g.type_into("New lock code", "2468");
-    g.type_into("New lock code again", "2468");
-    g.click("Save");
+    g.turn_lock_on("2468");
     g.click("Code");
     // The screen saver turning off is not a lock.
     bus.screen_saver("org.freedesktop.ScreenSaver", false);
