@@ -757,11 +757,11 @@ impl IppunApp {
     /// current screen; what it asks for.
     fn screen_ui(&mut self, ui: &mut egui::Ui) -> Action {
         let modal = self.dialog.is_some();
+        if let Data::Failed(e) = &self.data {
+            return screens::startup_ui(self, ui, e);
+        }
         match &mut self.data {
-            Data::Failed(_) => match &self.data {
-                Data::Failed(e) => screens::startup_ui(self, ui, e),
-                _ => Action::None,
-            },
+            Data::Failed(_) => Action::None,
             Data::Locked { vault, typed } => {
                 let wait = vault.wait_remaining(&*self.clock);
                 let mut typed = std::mem::take(typed);
