@@ -306,7 +306,13 @@ fn steps(inbox: &TxInbox) -> Vec<Step> {
             let id = app.token_ids()[1];
             app.show(Screen::Expired(id));
         }),
-        step("all-deleted", |app, _| app.show(Screen::AllDeleted)),
+        // The tokens deleted for real, as settings does: then "all
+        // deleted", and the setup that follows is the initial one.
+        step("all-deleted", |app, _| {
+            for id in app.token_ids() {
+                app.delete_token(id);
+            }
+        }),
         step("initial-setup", |app, _| {
             app.show(Screen::Setup(SetupForm::default()));
         }),

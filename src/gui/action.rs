@@ -119,21 +119,7 @@ impl IppunApp {
                     }
                 }
             }
-            Action::Delete { id, expired } => {
-                if !self.change(|v| v.delete_token(id).map(|_| ())) {
-                    if !expired {
-                        self.screen = Screen::Settings;
-                    }
-                    return;
-                }
-                self.renewal_answered.remove(&id);
-                self.selected = self.views().first().map(|v| v.id);
-                self.screen = match (self.selected, expired) {
-                    (Some(_), _) => Screen::Tokens,
-                    (None, true) => Screen::Setup(SetupForm::default()),
-                    (None, false) => Screen::AllDeleted,
-                };
-            }
+            Action::Delete { id, expired } => self.delete(id, expired),
             Action::RemindLater(id) => {
                 self.renewal_answered.insert(id);
                 let now = self.now();
@@ -148,6 +134,29 @@ impl IppunApp {
                 self.apply(ctx, *next);
             }
         }
+    }
+
+    /// Deletes a token, from its expired notice or from settings: then the
+    /// list, or with none left setup (expired) or "all deleted" (settings).
+    fn delete(&mut self, id: u64, expired: bool) {
+        if !self.change(|v| v.delete_token(id).map(|_| ())) {
+            if !expired {
+                self.screen = Screen::Settings;
+            }
+            return;
+        }
+        self.renewal_answered.remove(&id);
+        self.selected = self.views().first().map(|v| v.id);
+        self.screen = match (self.selected, expired) {
+            (Some(_), _) => Screen::Tokens,
+            (None, true) => Screen::Setup(SetupForm::default()),
+            (None, false) => Screen::AllDeleted,
+        };
+    }
+
+    /// Deletes a token as its Delete button in settings does (QA tours).
+    pub fn delete_token(&mut self, id: u64) {
+        self.delete(id, false);
     }
 
     /// A line under the screen for a few seconds.
