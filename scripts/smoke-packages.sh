@@ -36,7 +36,7 @@ appstreamcli validate --no-net --pedantic packaging/linux/jp.ippun.ippun.metainf
 step "install $(basename "$app_deb") and $(basename "$center_deb") with apt"
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y -qq --no-install-recommends "./$app_deb" "./$center_deb" >/dev/null
-for f in /usr/bin/ippun /usr/share/applications/jp.ippun.ippun.desktop \
+for f in /usr/bin/ippun /usr/libexec/ippun/ippun /usr/share/applications/jp.ippun.ippun.desktop \
   /usr/share/metainfo/jp.ippun.ippun.metainfo.xml \
   /usr/share/icons/hicolor/scalable/apps/jp.ippun.ippun.svg \
   /usr/share/icons/hicolor/{16x16,24x24,32x32,48x48,64x64,128x128,256x256,512x512}/apps/jp.ippun.ippun.png \
@@ -121,8 +121,9 @@ echo "window: WM_CLASS jp.ippun.ippun, icon set, screenshot with $colours colour
 step "the portable bundle"
 tar -xzf "$bundle" -C "$work"
 dir=$(find "$work" -maxdepth 1 -type d -name 'ippun-*-linux')
-[ "$("$dir/ippun" otp --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --time 59 --period 30)" = 287082 ] \
+[ "$("$dir/bin/ippun" otp --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --time 59 --period 30)" = 287082 ] \
   || fail "the unpacked bundle gave the wrong code"
+"$dir/bin/ippun" --version | grep -q '^ippun ' || fail "the unpacked bundle's ippun did not start the full program"
 prefix="$work/prefix"
 PREFIX="$prefix" "$dir/install.sh"
 desktop-file-validate "$prefix/share/applications/jp.ippun.ippun.desktop"
@@ -132,10 +133,12 @@ grep -q "^Exec=$prefix/bin/ippun\$" "$prefix/share/applications/jp.ippun.ippun.d
 "$prefix/bin/ippun" --version
 [ -f "$prefix/share/icons/hicolor/256x256/apps/jp.ippun.ippun.png" ] || fail "bundle icons"
 PREFIX="$prefix" "$dir/uninstall.sh"
-[ ! -e "$prefix/bin/ippun" ] && [ -z "$(find "$prefix" -name 'jp.ippun.ippun*')" ] \
+[ ! -e "$prefix/bin/ippun" ] && [ ! -e "$prefix/libexec/ippun" ] \
+  && [ -z "$(find "$prefix" -name 'jp.ippun.ippun*')" ] \
   || fail "uninstall left files behind"
 
 step "remove the packages"
 apt-get remove -y -qq ippun ippun-center >/dev/null
-[ ! -e /usr/bin/ippun ] && [ ! -e /usr/bin/ippun-center ] || fail "remove left the programs"
+[ ! -e /usr/bin/ippun ] && [ ! -e /usr/libexec/ippun/ippun ] && [ ! -e /usr/bin/ippun-center ] \
+  || fail "remove left the programs"
 echo "smoke: all package checks passed"

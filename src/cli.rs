@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ippun_core::Lang;
+use ippun_core::otp::Request;
 
 /// ippun (一分) — one-time-password token for internet banking.
 #[derive(Debug, Parser)]
-#[command(name = "ippun", version, propagate_version = true)]
+#[command(name = "ippun", bin_name = "ippun", version, propagate_version = true)]
 pub struct Cli {
     /// Language of messages: ja or en (default: from the system locale).
     #[arg(long, global = true, value_name = "ja|en")]
@@ -199,18 +200,18 @@ pub struct OtpArgs {
     /// Number of digits: 6, 7 or 8.
     #[arg(
         long,
-        default_value = "6",
+        default_value = Request::DEFAULT.digits,
         value_name = "6|7|8",
         allow_hyphen_values = true
     )]
     pub digits: String,
     /// HMAC hash: sha1, sha256 or sha512.
-    #[arg(long, default_value = "sha1", value_name = "sha1|sha256|sha512")]
+    #[arg(long, default_value = Request::DEFAULT.algorithm, value_name = "sha1|sha256|sha512")]
     pub algorithm: String,
     /// Time step in seconds.
     #[arg(
         long,
-        default_value = "60",
+        default_value = Request::DEFAULT.period,
         value_name = "SECONDS",
         allow_hyphen_values = true
     )]

@@ -1,4 +1,6 @@
-//! The `ippun` binary: the command-line face of the token app.
+//! `ippun-app`, the full program: the window (with the demo center inside)
+//! and every command. People type `ippun` (`src/bin/ippun.rs`), which
+//! answers plain `ippun otp` itself and becomes this program for the rest.
 
 mod cli;
 mod commands;

@@ -270,3 +270,191 @@ fn a_reader_that_goes_away_is_not_a_crash() {
     assert!(out.status.success(), "{:?}", out.status);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+// `ippun` answers plain `otp` forms itself and becomes `ippun-app` for the
+// rest; what a user sees must not depend on which of the two answered.
+
+/// `ippun-app`, run directly.
+fn app(args: &[&str]) -> common::Run {
+    common::run(
+        common::program(std::path::Path::new(env!("CARGO_BIN_EXE_ippun-app"))),
+        args,
+        "",
+        &[],
+    )
+}
+
+#[test]
+fn ippun_and_the_full_program_answer_otp_alike() {
+    let cases: &[&[&str]] = &[
+        &[
+            "otp", "--secret", RFC_B32, "--time", "59", "--digits", "8", "--period", "30",
+        ],
+        &[
+            "otp",
+            "--secret=gezd gnbv-gy3t qojq gezd gnbv gy3t qojq",
+            "--time=1111111109",
+        ],
+        &[
+            "otp",
+            "--secret-hex",
+            SEED32,
+            "--algorithm",
+            "sha256",
+            "--time",
+            "2026-11-24T09:00:00+09:00",
+        ],
+        &[
+            "otp",
+            "--secret-hex",
+            SEED64,
+            "--algorithm",
+            "SHA512",
+            "--digits",
+            "7",
+            "--time",
+            "20000000000",
+        ],
+        &[
+            "otp",
+            "--lang",
+            "ja",
+            "--home",
+            "/nonexistent",
+            "--secret",
+            RFC_B32,
+            "--counter",
+            "9",
+        ],
+        &[
+            "otp",
+            "--secret",
+            RFC_B32,
+            "--time",
+            "59",
+            "--lang",
+            "日本語",
+        ],
+        &["otp", "--secret", RFC_B32, "--time", "59", "--lang", "fr"],
+        &["otp", "--secret", RFC_B32, "--time", "59", "--digits", "9"],
+        &["otp", "--secret", RFC_B32, "--time", "-1"],
+        &["otp", "--secret", RFC_B32, "--time", "99999999999999999999"],
+        &[
+            "otp", "--secret", RFC_B32, "--secret", RFC_B32, "--time", "0",
+        ],
+        &[
+            "otp",
+            "--secret",
+            RFC_B32,
+            "--counter",
+            "1",
+            "--period",
+            "30",
+        ],
+        &["otp", "--secret", RFC_B32, "--time"],
+        &["otp", "--secret", "", "--time", "0"],
+        &["otp", "--secret=", "--time", "0"],
+        &["otp", "--secret", RFC_B32, "--time", "0", "extra"],
+        &["otp", "--secret", RFC_B32, "--tim", "0"],
+        &["otp", "--help"],
+        &["otp", "--version"],
+    ];
+    for args in cases {
+        let quick = ippun(args);
+        assert_clean(&quick);
+        assert_eq!(quick, app(args), "{args:?}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 48,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Any mix of the options, spelled `--name value` or `--name=value`, in
+    /// any order, sometimes twice or in conflict.
+    #[test]
+    fn any_mix_of_otp_options_is_answered_alike(
+        picks in proptest::collection::vec((0usize..9, 0usize..4, proptest::bool::ANY), 1..7),
+        counter in proptest::bool::ANY,
+    ) {
+        const VALUES: [[&str; 4]; 9] = [
+            [RFC_B32, "gezdgnbvgy3tqojq", "GEZ1", "-"],
+            [SEED32, "31", "zz", "3132333435363738393031323334353637383930"],
+            ["59", "2026-11-24T09:00:00+09:00", "-1", "soon"],
+            ["0", "9", "-1", "18446744073709551615"],
+            ["6", "7", "8", "9"],
+            ["sha1", "SHA256", "sha512", "md5"],
+            ["30", "60", "0", "86400"],
+            ["ja", "en", "EN-us", "fr"],
+            ["/nonexistent", "rel/dir", "", "-"],
+        ];
+        const NAMES: [&str; 9] =
+            ["secret", "secret-hex", "time", "counter", "digits", "algorithm", "period", "lang", "home"];
+        let mut args = vec!["otp".to_owned()];
+        for (name, value, joined) in picks {
+            let (name, value) = (NAMES[name], VALUES[name][value]);
+            if joined {
+                args.push(format!("--{name}={value}"));
+            } else {
+                args.extend([format!("--{name}"), value.to_owned()]);
+            }
+        }
+        // The clock never decides: a time or a counter is always given.
+        let pin = if counter { ["--counter", "5"] } else { ["--time", "1800000000"] };
+        args.extend(pin.map(str::to_owned));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let quick = ippun(&args);
+        proptest::prop_assert!(!quick.stderr.contains("panicked"), "{}", quick.stderr);
+        proptest::prop_assert_eq!(quick, app(&args), "{:?}", args);
+    }
+}
+
+#[test]
+fn ippun_answers_otp_alone_and_finds_the_full_program_where_packages_put_it() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir(&bin_dir).unwrap();
+    let alone = bin_dir.join("ippun");
+    std::fs::copy(env!("CARGO_BIN_EXE_ippun"), &alone).unwrap();
+    let run = |args: &[&str]| common::run(common::program(&alone), args, "", &[]);
+
+    // No `ippun-app` anywhere: plain `otp` still works, from this binary alone.
+    let r = run(&[
+        "otp", "--secret", RFC_B32, "--time", "59", "--digits", "8", "--period", "30",
+    ]);
+    assert_eq!(
+        (r.status, r.stdout.as_str()),
+        (0, "94287082\n"),
+        "{}",
+        r.stderr
+    );
+    // Everything else says, in the user's language, that the install is broken.
+    let r = run(&["explain", "A999"]);
+    assert_eq!(r.status, 1);
+    assert!(r.stdout.is_empty());
+    assert!(
+        r.stderr.contains("ippun-app") && r.stderr.contains("install ippun again"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["--lang", "ja", "otp", "--secret", "GEZ1"]);
+    assert_eq!(r.status, 1);
+    assert!(
+        r.stderr.contains("インストールし直してください"),
+        "{}",
+        r.stderr
+    );
+
+    // The Linux packages' layout: bin/ippun and libexec/ippun/ippun.
+    let installed = common::installed(&dir.path().join("usr"));
+    let run = |args: &[&str]| common::run(common::program(&installed), args, "", &[]);
+    let r = run(&["explain", "A999"]);
+    assert_eq!(r, app(&["explain", "A999"]));
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let r = run(&["--lang", "ja", "otp", "--secret", "GEZ1"]);
+    assert_eq!(r.status, 2);
+    assert!(r.stderr.contains("4文字目"), "{}", r.stderr);
+}

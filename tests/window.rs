@@ -201,15 +201,16 @@ struct Node {
     text: Option<String>,
 }
 
-/// The window's accessibility tree, read through AT-SPI while `ippun`
-/// runs with `args` on `display`.
-fn atspi_tree(display: &str, home: &Path, lang: &str) -> Vec<Node> {
+/// The window's accessibility tree, read through AT-SPI while `ippun` (as
+/// installed: a screen reader names the application by the full program's
+/// file name) runs on `display`.
+fn atspi_tree(display: &str, ippun: &Path, home: &Path, lang: &str) -> Vec<Node> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y/tree.py");
     let out = Command::new("dbus-run-session")
         .arg("--")
         .arg("/usr/bin/python3")
         .arg(script)
-        .arg(env!("CARGO_BIN_EXE_ippun"))
+        .arg(ippun)
         .args(["--lang", lang, "--home"])
         .arg(home)
         .env("DISPLAY", display)
@@ -245,6 +246,8 @@ fn find<'a>(tree: &'a [Node], role: &str, name: &str) -> &'a Node {
 fn screen_readers_read_the_code_screen_and_the_setup_form() {
     let _one = one_at_a_time();
     let (_x, _lock, display) = xvfb();
+    let prefix = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let ippun = common::installed(prefix.path());
     let with_token = tempfile::tempdir().unwrap();
     common::seed(with_token.path(), &[("Bank", "u1", 1)]);
     for (lang, window, code, left) in [
@@ -261,7 +264,7 @@ fn screen_readers_read_the_code_screen_and_the_setup_form() {
             "このパスワードの残り時間：",
         ),
     ] {
-        let tree = atspi_tree(&display, with_token.path(), lang);
+        let tree = atspi_tree(&display, &ippun, with_token.path(), lang);
         find(&tree, "frame", window);
         // The code: said digit by digit, shown grouped.
         let label = tree
@@ -296,7 +299,7 @@ fn screen_readers_read_the_code_screen_and_the_setup_form() {
         ("en", ["Service ID", "User ID"], "Send"),
         ("ja", ["サービスID", "ユーザーID"], "送信"),
     ] {
-        let tree = atspi_tree(&display, fresh.path(), lang);
+        let tree = atspi_tree(&display, &ippun, fresh.path(), lang);
         find(&tree, "frame", "ippun");
         for f in fields {
             let entry = find(&tree, "entry", f);

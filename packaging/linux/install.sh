@@ -1,12 +1,14 @@
 #!/bin/sh
 # Installs ippun for the current user from this unpacked bundle:
-#   PREFIX/bin/ippun, its menu entry, icons and metainfo (PREFIX defaults to
+#   PREFIX/bin/ippun (with the full program, PREFIX/libexec/ippun/ippun), its
+#   menu entry, icons and metainfo (PREFIX defaults to
 #   ~/.local; no root needed). Run it again to update; uninstall.sh removes it.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 prefix=${PREFIX:-$HOME/.local}
-mkdir -p "$prefix/bin" "$prefix/share/applications" "$prefix/share/metainfo"
-install -m 0755 "$here/ippun" "$prefix/bin/ippun"
+mkdir -p "$prefix/bin" "$prefix/libexec/ippun" "$prefix/share/applications" "$prefix/share/metainfo"
+install -m 0755 "$here/bin/ippun" "$prefix/bin/ippun"
+install -m 0755 "$here/libexec/ippun/ippun" "$prefix/libexec/ippun/ippun"
 # The menu entry names the installed program by its full path, so it starts
 # even where PREFIX/bin is not on the PATH.
 sed "s|^Exec=ippun|Exec=$prefix/bin/ippun|" "$here/share/applications/jp.ippun.ippun.desktop" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the portable Linux bundle of the desktop app from a release build:
 #   OUT/ippun-VERSION-ARCH-linux.tar.gz
-# It unpacks anywhere and runs without installing (./ippun); its install.sh
+# It unpacks anywhere and runs without installing (./bin/ippun); its install.sh
 # puts the app, its menu entry, icons and metainfo under ~/.local (or
 # PREFIX) for the current user, without root, and uninstall.sh takes them
 # away again. The binary needs only glibc and, for the window, the system's
@@ -19,8 +19,12 @@ trap 'rm -rf "$stage"' EXIT
 dir="$stage/$name"
 mkdir -p "$dir/share/applications" "$dir/share/metainfo" "$dir/share/icons/hicolor/scalable/apps" \
   "$dir/share/doc/ippun"
-install -m 0755 "$root/target/release/ippun" "$dir/ippun"
-strip --strip-unneeded "$dir/ippun" 2>/dev/null || true
+# bin/ippun is the command; it becomes the full program, libexec/ippun/ippun
+# (named so because screen readers name an application by its file name),
+# for the window and every command it does not answer itself.
+install -D -m 0755 "$root/target/release/ippun" "$dir/bin/ippun"
+install -D -m 0755 "$root/target/release/ippun-app" "$dir/libexec/ippun/ippun"
+strip --strip-unneeded "$dir/bin/ippun" "$dir/libexec/ippun/ippun" 2>/dev/null || true
 install -m 0644 "$root/packaging/linux/jp.ippun.ippun.desktop" "$dir/share/applications/"
 install -m 0644 "$root/packaging/linux/jp.ippun.ippun.metainfo.xml" "$dir/share/metainfo/"
 install -m 0644 "$root/assets/icons/ippun.svg" "$dir/share/icons/hicolor/scalable/apps/jp.ippun.ippun.svg"

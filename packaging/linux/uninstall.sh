@@ -4,8 +4,10 @@
 # first if they should go too.
 set -eu
 prefix=${PREFIX:-$HOME/.local}
-rm -f "$prefix/bin/ippun" "$prefix/share/applications/jp.ippun.ippun.desktop" \
+rm -f "$prefix/bin/ippun" "$prefix/libexec/ippun/ippun" \
+  "$prefix/share/applications/jp.ippun.ippun.desktop" \
   "$prefix/share/metainfo/jp.ippun.ippun.metainfo.xml"
+rmdir "$prefix/libexec/ippun" 2>/dev/null || true
 find "$prefix/share/icons/hicolor" -name 'jp.ippun.ippun.*' -delete 2>/dev/null || true
 command -v update-desktop-database >/dev/null 2>&1 \
   && update-desktop-database -q "$prefix/share/applications" || true

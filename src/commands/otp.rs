@@ -1,11 +1,13 @@
 //! `ippun otp`: the code for any secret, time and algorithm.
+//!
+//! The `ippun` command answers the common forms itself (`src/bin/ippun.rs`)
+//! and hands the rest here; both read the options through
+//! [`ippun_core::otp::Request`].
 
 use std::io::{self, BufRead, Write};
 
-use ippun_core::input::{parse_counter, parse_time};
-use ippun_core::{
-    Algorithm, Clock, Digits, Hotp, InputError, Lang, OtpParams, Period, SecretKey, Totp,
-};
+use ippun_core::otp::Request;
+use ippun_core::{Clock, InputError, Lang, SecretKey};
 use zeroize::Zeroizing;
 
 use crate::Failure;
@@ -24,24 +26,14 @@ pub fn run(args: &OtpArgs, clock: &dyn Clock, lang: Lang) -> Result<(), Failure>
         // clap requires one of the two.
         (None, None) => return Err(Failure::input(&InputError::EmptySecret, lang)),
     };
-    let algorithm: Algorithm = args.algorithm.parse().map_err(bad)?;
-    let digits: Digits = args.digits.parse().map_err(bad)?;
-    let code = if let Some(c) = &args.counter {
-        let counter = parse_counter(c).map_err(bad)?;
-        Hotp::new(&key, algorithm, digits).code(counter)
-    } else {
-        let period: Period = args.period.parse().map_err(bad)?;
-        let time = match &args.time {
-            Some(t) => parse_time(t).map_err(bad)?,
-            None => clock.unix_seconds(),
-        };
-        let params = OtpParams {
-            algorithm,
-            digits,
-            period,
-        };
-        Totp::new(&key, params).code_at(time).map_err(bad)?
+    let request = Request {
+        algorithm: &args.algorithm,
+        digits: &args.digits,
+        period: &args.period,
+        time: args.time.as_deref(),
+        counter: args.counter.as_deref(),
     };
+    let code = request.code(&key, clock).map_err(bad)?;
     writeln!(io::stdout().lock(), "{code}")?;
     Ok(())
 }

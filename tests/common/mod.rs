@@ -55,6 +55,7 @@ pub fn seed(dir: &Path, tokens: &[(&str, &str, u8)]) {
 }
 
 /// The result of one run.
+#[derive(Debug, PartialEq, Eq)]
 pub struct Run {
     pub status: i32,
     pub stdout: String,
@@ -72,8 +73,32 @@ impl Run {
     }
 }
 
+/// The `ippun` command (which becomes `ippun-app` for all but plain `otp`).
 pub fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ippun"));
+    program(Path::new(env!("CARGO_BIN_EXE_ippun")))
+}
+
+/// `bin/ippun` and `libexec/ippun/ippun` (the full program) in a folder of
+/// their own, as the Linux packages install them; the path of `bin/ippun`.
+/// Hard links where the file system allows (the full program is large).
+pub fn installed(dir: &Path) -> PathBuf {
+    let place = |from: &str, to: PathBuf| {
+        std::fs::create_dir_all(to.parent().expect("a parent")).expect("make the folder");
+        if std::fs::hard_link(from, &to).is_err() {
+            std::fs::copy(from, &to).expect("copy the program");
+        }
+        to
+    };
+    place(
+        env!("CARGO_BIN_EXE_ippun-app"),
+        dir.join("libexec/ippun/ippun"),
+    );
+    place(env!("CARGO_BIN_EXE_ippun"), dir.join("bin/ippun"))
+}
+
+/// A program of ours, in the test environment.
+pub fn program(path: &Path) -> Command {
+    let mut c = Command::new(path);
     // Tests must not depend on the machine's locale.
     c.env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
@@ -92,7 +117,11 @@ pub fn ippun_stdin(args: &[&str], stdin: &str) -> Run {
 
 /// Runs with extra environment: `(name, Some(value))` sets, `(name, None)` removes.
 pub fn ippun_env(args: &[&str], stdin: &str, env: &[(&str, Option<&str>)]) -> Run {
-    let mut cmd = bin();
+    run(bin(), args, stdin, env)
+}
+
+/// Runs `cmd` with `args`, `stdin` and extra environment.
+pub fn run(mut cmd: Command, args: &[&str], stdin: &str, env: &[(&str, Option<&str>)]) -> Run {
     for (k, v) in env {
         match v {
             Some(v) => cmd.env(k, v),

@@ -305,6 +305,7 @@ vectors-written = Wrote { $count } vectors to { $path }.
 
 ## Command line: tokens, codes and app lock
 
+cli-app-missing = Part of ippun is missing or cannot be started: { $path } ({ $reason }). Please install ippun again.
 cli-prompt-lock-code = Lock code:
 cli-prompt-new-code = New lock code:
 cli-prompt-new-code-again = New lock code again:

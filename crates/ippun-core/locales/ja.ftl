@@ -305,6 +305,7 @@ vectors-written = { $count } 件のテストベクターを { $path } に書き�
 
 ## コマンドライン：トークン、ワンタイムパスワード、アプリロック
 
+cli-app-missing = ippun の一部が見つからないか、起動できません：{ $path }（{ $reason }）。ippun をインストールし直してください。
 cli-prompt-lock-code = ロック解除コード：
 cli-prompt-new-code = 新しいロック解除コード：
 cli-prompt-new-code-again = 新しいロック解除コード（確認）：

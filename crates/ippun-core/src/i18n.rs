@@ -87,6 +87,50 @@ impl Lang {
         self.format(id, Some(&fa))
     }
 
+    /// The text of `id` with arguments, read straight from the Fluent file
+    /// without the Fluent runtime, for a program that must stay small (the
+    /// `ippun` command). Only for a message on one line whose placeables are
+    /// all variables (`{ $path }`); any other gives `id`, as a missing message
+    /// does. The tests check it agrees with [`Lang::text_with`].
+    pub fn plain_text_with(self, id: &str, args: &[(&str, &str)]) -> String {
+        let src = match self {
+            Self::Ja => JA_FTL,
+            Self::En => EN_FTL,
+        };
+        let mut lines = src.lines();
+        let Some(value) = lines
+            .by_ref()
+            .find_map(|l| l.strip_prefix(id)?.strip_prefix(" = "))
+        else {
+            return id.to_owned();
+        };
+        // A continuation line or an attribute makes it more than one line.
+        if lines.next().is_some_and(|next| next.starts_with(' ')) {
+            return id.to_owned();
+        }
+        let mut out = String::with_capacity(value.len());
+        let mut rest = value;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let Some((name, after)) = rest[open + 1..]
+                .split_once('}')
+                .and_then(|(inside, after)| Some((inside.trim().strip_prefix('$')?, after)))
+            else {
+                return id.to_owned();
+            };
+            match args.iter().find(|(k, _)| *k == name) {
+                Some((_, v)) => out.push_str(v),
+                None => return id.to_owned(),
+            }
+            rest = after;
+        }
+        if rest.contains('}') {
+            return id.to_owned();
+        }
+        out.push_str(rest);
+        out
+    }
+
     /// Whether message `id` (or `id.attribute`) exists in this language.
     pub fn has(self, id: &str) -> bool {
         let (msg, attr) = split_id(id);
@@ -176,6 +220,62 @@ fn build_bundle(lang: Lang, src: &str) -> FluentBundle<FluentResource> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_agrees_with_fluent_on_every_one_line_message() {
+        let mut checked = 0;
+        for (lang, src) in [(Lang::Ja, JA_FTL), (Lang::En, EN_FTL)] {
+            let res = FluentResource::try_new(src.to_owned()).unwrap();
+            for entry in res.entries() {
+                let fluent_syntax::ast::Entry::Message(m) = entry else {
+                    continue;
+                };
+                let Some(pattern) = &m.value else { continue };
+                let mut vars = Vec::new();
+                let simple = pattern.elements.iter().all(|e| match e {
+                    fluent_syntax::ast::PatternElement::TextElement { value } => {
+                        !value.contains('\n')
+                    }
+                    fluent_syntax::ast::PatternElement::Placeable {
+                        expression:
+                            fluent_syntax::ast::Expression::Inline(
+                                fluent_syntax::ast::InlineExpression::VariableReference { id },
+                            ),
+                    } => {
+                        vars.push(id.name);
+                        true
+                    }
+                    fluent_syntax::ast::PatternElement::Placeable { .. } => false,
+                });
+                let id = m.id.name;
+                let values: Vec<String> = vars.iter().map(|v| format!("<{v}>")).collect();
+                let args: Vec<(&str, &str)> = vars
+                    .iter()
+                    .zip(&values)
+                    .map(|(k, v)| (*k, v.as_str()))
+                    .collect();
+                let plain = lang.plain_text_with(id, &args);
+                if simple && m.attributes.is_empty() {
+                    assert_eq!(plain, lang.text_with(id, &args), "{lang} {id}");
+                    checked += 1;
+                } else {
+                    assert_eq!(
+                        plain, id,
+                        "{lang} {id} is not one line of text and variables"
+                    );
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} messages checked");
+        // The message the `ippun` command says itself is one of them.
+        for lang in Lang::ALL {
+            let args = [("path", "/x/ippun-app"), ("reason", "gone")];
+            assert_ne!(
+                lang.plain_text_with("cli-app-missing", &args),
+                "cli-app-missing"
+            );
+        }
+    }
 
     #[test]
     fn shipped_files_parse_without_errors() {

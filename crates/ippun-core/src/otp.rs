@@ -14,7 +14,7 @@ use hmac::{KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
-use crate::input::{InputError, SecretKey};
+use crate::input::{InputError, SecretKey, parse_counter, parse_time};
 
 /// The HMAC hash function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -461,6 +461,54 @@ pub(crate) fn mac<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
     let mut m = <M as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
     m.update(msg);
     m.finalize().into_bytes().to_vec()
+}
+
+/// A one-off code as asked for on a command line (`ippun otp`): the options
+/// as typed, read one way for every program that answers them.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// `sha1`, `sha256` or `sha512`.
+    pub algorithm: &'a str,
+    /// `6`, `7` or `8`.
+    pub digits: &'a str,
+    /// The time step in seconds (TOTP only).
+    pub period: &'a str,
+    /// Unix seconds or RFC 3339; `None` reads `clock` (TOTP only).
+    pub time: Option<&'a str>,
+    /// A HOTP counter: with one, the code is HOTP (RFC 4226).
+    pub counter: Option<&'a str>,
+}
+
+impl Request<'_> {
+    /// What is asked when nothing is said: six digits, HMAC-SHA-1, a
+    /// 60-second step, TOTP now.
+    pub const DEFAULT: Request<'static> = Request {
+        algorithm: "sha1",
+        digits: "6",
+        period: "60",
+        time: None,
+        counter: None,
+    };
+
+    /// The code for `secret`, or why the options are wrong.
+    pub fn code(&self, secret: &SecretKey, clock: &dyn Clock) -> Result<Code, InputError> {
+        let algorithm: Algorithm = self.algorithm.parse()?;
+        let digits: Digits = self.digits.parse()?;
+        if let Some(counter) = self.counter {
+            return Ok(Hotp::new(secret, algorithm, digits).code(parse_counter(counter)?));
+        }
+        let period: Period = self.period.parse()?;
+        let time = match self.time {
+            Some(t) => parse_time(t)?,
+            None => clock.unix_seconds(),
+        };
+        let params = OtpParams {
+            algorithm,
+            digits,
+            period,
+        };
+        Totp::new(secret, params).code_at(time)
+    }
 }
 
 #[cfg(test)]
