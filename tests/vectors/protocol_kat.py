@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Known-answer vectors for the ippun protocol's key derivation and the
-transaction-confirmation answer (OCRA over the transaction data), computed
-independently of the Rust code with Python's `cryptography` package.
+"""Known-answer vectors for the ippun protocol: the key derivation, every
+signed message (provisioning, renewal, correction, the transaction list,
+start and answer, requests and replies) and the transaction-confirmation
+answer (OCRA over the transaction data), computed independently of the Rust
+code with Python's `cryptography` package.
 
     protocol_kat.py --write FILE   compute the vectors from fixed inputs, write FILE
     protocol_kat.py FILE           recompute every value in FILE, report mismatches
 
-The transcript layout follows docs/protocol.md: each field is a 4-byte
-big-endian length and its bytes; numbers are 8-byte big-endian values.
+The transcript layout follows docs/protocol.md: the label and every field
+are a 4-byte big-endian length and their bytes; a number is a field of
+length 8 holding the value big-endian (signed numbers in two's complement).
+Signatures are Ed25519 over the SHA-256 hash of the transcript.
 """
 
 import hashlib
@@ -34,6 +38,20 @@ def u64(n: int) -> bytes:
 
 def s(text: str) -> bytes:
     return field(text.encode())
+
+
+def i64(n: int) -> bytes:
+    return field(n.to_bytes(8, "big", signed=True))
+
+
+def signed(seed_hex: str, transcript: bytes, prefix: str) -> dict:
+    """A transcript, its hash and the Ed25519 signature over the hash."""
+    th = hashlib.sha256(transcript).digest()
+    return {
+        f"{prefix}transcript": transcript.hex(),
+        f"{prefix}hash": th.hex(),
+        f"{prefix}signature": ed(seed_hex).sign(th).hex(),
+    }
 
 
 def x_pub(secret_hex: str) -> bytes:
@@ -93,6 +111,7 @@ def provision(v) -> dict:
         + s(v["logo_url"])
         + s(v["link_url"])
         + u64(v["center_time"])
+        + (s("tx-confirmation") if v.get("tx_confirmation") else b"")
     )
     th = hashlib.sha256(t).digest()
     shared, token_key, confirm_key, app_confirm, center_confirm = derive(
@@ -158,6 +177,82 @@ def renew(v) -> dict:
     }
 
 
+def correct(v) -> dict:
+    """Correction: the device-signed request and the center-signed reply."""
+    nonce = field(bytes.fromhex(v["nonce"]))
+    request = (
+        s("ippun/v1/correct-request") + s(v["serial"]) + nonce
+        + s(v["otps"][0]) + s(v["otps"][1]) + u64(v["device_time"])
+    )
+    reply = (
+        s("ippun/v1/correct-reply") + s(v["serial"]) + nonce
+        + i64(v["offset_steps"]) + i64(v["offset_seconds"]) + u64(v["center_time"])
+    )
+    return {
+        "device_public": ed_pub(v["device_seed"]).hex(),
+        "center_public": ed_pub(v["center_seed"]).hex(),
+        **signed(v["device_seed"], request, "request_"),
+        **signed(v["center_seed"], reply, "reply_"),
+    }
+
+
+def tx_list(v) -> dict:
+    """The transaction list: the device-signed request and the signed list."""
+    nonce = field(bytes.fromhex(v["nonce"]))
+    request = s("ippun/v1/tx-list-request") + s(v["serial"]) + nonce
+    reply = (
+        s("ippun/v1/tx-list-reply") + s(v["serial"]) + nonce
+        + u64(1 if v["enabled"] else 0) + s(v["start_id"]) + u64(v["start_requested_at"])
+        + u64(len(v["transactions"]))
+    )
+    for t in v["transactions"]:
+        reply += (
+            s(t["id"]) + s(t["payee"]) + s(t["account"]) + s(t["amount"]) + s(t["currency"])
+            + s(t["reference"]) + u64(t["created_at"]) + u64(t["expires_at"])
+        )
+    reply += u64(v["center_time"])
+    return {
+        "device_public": ed_pub(v["device_seed"]).hex(),
+        "center_public": ed_pub(v["center_seed"]).hex(),
+        **signed(v["device_seed"], request, "request_"),
+        **signed(v["center_seed"], reply, "reply_"),
+    }
+
+
+def tx_start(v) -> dict:
+    """Completing a start: the device-signed request and the signed reply."""
+    nonce = field(bytes.fromhex(v["nonce"]))
+    request = (
+        s("ippun/v1/tx-start-request") + s(v["serial"]) + nonce + s(v["start_id"]) + s(v["response"])
+    )
+    reply = s("ippun/v1/tx-start-reply") + s(v["serial"]) + nonce + s(v["start_id"]) + u64(v["center_time"])
+    return {
+        "device_public": ed_pub(v["device_seed"]).hex(),
+        "center_public": ed_pub(v["center_seed"]).hex(),
+        **signed(v["device_seed"], request, "request_"),
+        **signed(v["center_seed"], reply, "reply_"),
+    }
+
+
+def tx_answer(v) -> dict:
+    """An answer: the device-signed request and the center's signed receipt."""
+    nonce = field(bytes.fromhex(v["nonce"]))
+    request = (
+        s("ippun/v1/tx-answer-request") + s(v["serial"]) + nonce + s(v["tx_id"])
+        + s(v["decision"]) + s(v["response"])
+    )
+    reply = (
+        s("ippun/v1/tx-answer-reply") + s(v["serial"]) + nonce + s(v["tx_id"])
+        + s(v["decision"]) + u64(v["center_time"])
+    )
+    return {
+        "device_public": ed_pub(v["device_seed"]).hex(),
+        "center_public": ed_pub(v["center_seed"]).hex(),
+        **signed(v["device_seed"], request, "request_"),
+        **signed(v["center_seed"], reply, "reply_"),
+    }
+
+
 def h(byte: int, n: int = 32) -> str:
     return bytes(range(byte, byte + n)).hex()
 
@@ -209,6 +304,22 @@ INPUTS = {
             "device_time": 0,
             "center_time": 0,
         },
+        {
+            "name": "sha1-6-digits-tx-confirmation",
+            "service_id": "DEMO-BANK",
+            "user_id": "tx-user",
+            "service_name": "Demo Bank",
+            "logo_url": "https://bank.example/logo.png",
+            "link_url": "https://bank.example/",
+            "algorithm": "sha1",
+            "digits": 6,
+            "period": 60,
+            "serial": "10000042",
+            "expires_at": 1_900_000_000,
+            "device_time": 1_800_000_000,
+            "center_time": 1_800_000_001,
+            "tx_confirmation": True,
+        },
     ],
     "renew": [
         {
@@ -220,6 +331,94 @@ INPUTS = {
             "expires_at": 1_963_072_000,
             "center_time": 1_890_000_000,
         }
+    ],
+    "correct": [
+        {
+            "name": "clock-10-minutes-fast",
+            "serial": "10000001",
+            "otps": ["123456", "654321"],
+            "device_time": 1_800_000_600,
+            "offset_steps": 10,
+            "offset_seconds": 600,
+            "center_time": 1_800_000_000,
+        },
+        {
+            "name": "clock-10-minutes-slow-8-digits",
+            "serial": "29999999",
+            "otps": ["12345678", "87654321"],
+            "device_time": 1_799_999_400,
+            "offset_steps": -20,
+            "offset_seconds": -600,
+            "center_time": 1_800_000_000,
+        },
+    ],
+    "tx_list": [
+        {
+            "name": "start-waiting",
+            "serial": "12345678",
+            "enabled": False,
+            "start_id": "txs_00112233445566778899aabb",
+            "start_requested_at": 1_799_999_990,
+            "transactions": [],
+            "center_time": 1_800_000_000,
+        },
+        {
+            "name": "two-transactions",
+            "serial": "12345678",
+            "enabled": True,
+            "start_id": "",
+            "start_requested_at": 0,
+            "transactions": [
+                {
+                    "id": "tx_0123456789abcdef01234567",
+                    "payee": "ヤマダ タロウ",
+                    "account": "Demo Bank Shibuya 001 1234567",
+                    "amount": "150000",
+                    "currency": "JPY",
+                    "reference": "Rent for December",
+                    "created_at": 1_800_000_000,
+                    "expires_at": 1_800_000_300,
+                },
+                {
+                    "id": "tx_ffffffffffffffffffffffff",
+                    "payee": "Example Trading Co.",
+                    "account": "X 1",
+                    "amount": "0.50",
+                    "currency": "USD",
+                    "reference": "Invoice 2026-1125",
+                    "created_at": 1_800_000_010,
+                    "expires_at": 1_800_000_310,
+                },
+            ],
+            "center_time": 1_800_000_020,
+        },
+    ],
+    "tx_start": [
+        {
+            "name": "complete-start",
+            "serial": "12345678",
+            "start_id": "txs_00112233445566778899aabb",
+            "response": "31415926",
+            "center_time": 1_800_000_030,
+        }
+    ],
+    "tx_answer": [
+        {
+            "name": "approve",
+            "serial": "12345678",
+            "tx_id": "tx_0123456789abcdef01234567",
+            "decision": "approve",
+            "response": "27182818",
+            "center_time": 1_800_000_040,
+        },
+        {
+            "name": "reject",
+            "serial": "12345678",
+            "tx_id": "tx_ffffffffffffffffffffffff",
+            "decision": "reject",
+            "response": "16180339",
+            "center_time": 1_800_000_050,
+        },
     ],
     "tx": [
         {
@@ -286,9 +485,19 @@ def tx(v) -> dict:
     }
 
 
+SIGNED_ONLY = {"correct": 0x40, "tx_list": 0x50, "tx_start": 0x60, "tx_answer": 0x70}
+
+
 def fill(kind: str, i: int, v: dict) -> dict:
     if kind == "tx":
         return dict(v)
+    if kind in SIGNED_ONLY:
+        base = SIGNED_ONLY[kind] + 8 * i
+        v = dict(v)
+        v["device_seed"] = h(base % 256)
+        v["center_seed"] = h((base + 1) % 256)
+        v["nonce"] = h((base + 2) % 256)
+        return v
     base = 0x10 * (i + 1) + (0x80 if kind == "renew" else 0)
     v = dict(v)
     v["app_ephemeral_secret"] = h(base % 256)
@@ -304,20 +513,38 @@ def fill(kind: str, i: int, v: dict) -> dict:
 
 
 def toml_value(x) -> str:
+    if isinstance(x, bool):
+        return "true" if x else "false"
     if isinstance(x, int):
         return str(x)
+    if isinstance(x, list):
+        return "[" + ", ".join(toml_value(e) for e in x) + "]"
+    if isinstance(x, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(e)}" for k, e in x.items()) + " }"
     return '"' + x.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+KINDS = (
+    ("provision", provision),
+    ("renew", renew),
+    ("correct", correct),
+    ("tx_list", tx_list),
+    ("tx_start", tx_start),
+    ("tx_answer", tx_answer),
+    ("tx", tx),
+)
 
 
 def write(path: str) -> None:
     out = [
-        "# Known answers for the ippun v1 key derivation (docs/protocol.md).",
+        "# Known answers for the ippun v1 key derivation and every signed message",
+        "# (docs/protocol.md).",
         "# Written and re-checked by tests/vectors/protocol_kat.py with Python's",
         "# `cryptography` package; checked by ippun-core's unit tests.",
         "# All byte strings are lowercase hex.",
         "",
     ]
-    for kind, compute in (("provision", provision), ("renew", renew), ("tx", tx)):
+    for kind, compute in KINDS:
         for i, v in enumerate(INPUTS[kind]):
             v = fill(kind, i, v)
             out.append(f"[[{kind}]]")
@@ -335,7 +562,7 @@ def check(path: str) -> int:
     with open(path, "rb") as f:
         data = tomllib.load(f)
     passed = failed = 0
-    for kind, compute in (("provision", provision), ("renew", renew), ("tx", tx)):
+    for kind, compute in KINDS:
         for v in data.get(kind, []):
             for k, want in compute(v).items():
                 if v.get(k) != want:

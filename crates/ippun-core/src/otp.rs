@@ -11,13 +11,16 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use hmac::{KeyInit, Mac};
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::input::{InputError, SecretKey, parse_counter, parse_time};
 
 /// The HMAC hash function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     /// HMAC-SHA-1 (the RFC 4226 default).
@@ -194,7 +197,8 @@ impl fmt::Display for Period {
 }
 
 /// Parameters of a TOTP token, as a center chooses them per service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct OtpParams {
     /// HMAC hash.
     pub algorithm: Algorithm,
@@ -202,6 +206,35 @@ pub struct OtpParams {
     pub digits: Digits,
     /// Step length.
     pub period: Period,
+}
+
+impl JsonSchema for Digits {
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Borrowed("Digits")
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "integer",
+            "description": "Number of code digits.",
+            "minimum": 6,
+            "maximum": 8,
+        })
+    }
+}
+
+impl JsonSchema for Period {
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Borrowed("Period")
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "integer",
+            "description": "The time step in whole seconds.",
+            "minimum": 1,
+        })
+    }
 }
 
 impl Default for Digits {

@@ -65,10 +65,10 @@ handler!(tx_list, txconfirm::ListRequest, |c, r| c.tx_list(r));
 handler!(tx_enable, txconfirm::StartRequest, |c, r| c.tx_enable(r));
 handler!(tx_answer, txconfirm::AnswerRequest, |c, r| c.tx_answer(r));
 
-async fn health(State(c): State<Arc<Center>>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "version": protocol::VERSION,
-        "center_time": c.now(),
-        "center_key": c.public_key().to_string(),
-    }))
+async fn health(State(c): State<Arc<Center>>) -> Json<protocol::Health> {
+    Json(protocol::Health {
+        version: protocol::VERSION,
+        center_time: c.now(),
+        center_key: c.public_key().to_string(),
+    })
 }

@@ -27,6 +27,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use ippun_core::ids::user_id_ok;
 use ippun_core::protocol::paths;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::HttpError;
@@ -46,7 +47,7 @@ pub fn routes() -> Router<Arc<Center>> {
 }
 
 /// A relying party's question: is `otp` right for `user` of `service`?
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// Service ID (must be the API key's service).
@@ -54,11 +55,12 @@ pub struct VerifyRequest {
     /// User ID.
     pub user: String,
     /// The code as typed (6–8 digits).
+    #[schemars(regex(pattern = r"^[0-9]{6,8}$"))]
     pub otp: String,
 }
 
 /// The verify API's answer (HTTP 200).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct VerifyAnswer {
     /// Accepted or not.
     pub ok: bool,

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod bank;
+pub mod contract;
 pub mod error;
 pub mod extract;
 pub mod limit;

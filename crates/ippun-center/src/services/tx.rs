@@ -24,6 +24,7 @@ use ippun_core::txconfirm::{
     self as txc, AnswerRequest, Answered, Decision, List, ListRequest, StartRequest, Started,
     Transaction,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, Center, RelyingParty};
@@ -43,7 +44,7 @@ pub const EXPIRES_IN_RANGE: std::ops::RangeInclusive<u64> = 60..=86_400;
 const MAX_ID_LEN: usize = 64;
 
 /// A bank's new transaction: `POST /v1/tx/transactions`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTransaction {
     /// Service ID (must be the API key's service).
@@ -62,11 +63,12 @@ pub struct NewTransaction {
     pub reference: String,
     /// Lifetime in seconds (60–86 400; 300 when absent).
     #[serde(default)]
+    #[schemars(range(min = 60, max = 86_400))]
     pub expires_in_secs: Option<u64>,
 }
 
 /// A bank's request to start transaction confirmation: `POST /v1/tx/starts`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartFor {
     /// Service ID (must be the API key's service).
@@ -76,18 +78,49 @@ pub struct StartFor {
 }
 
 /// Where a user's transaction confirmation stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct StartStatus {
     /// The start's ID (absent when confirmation was already in use).
     pub start_id: Option<String>,
     /// `pending` (waiting for the app) or `enabled`.
+    #[schemars(with = "StartState")]
     pub state: &'static str,
     /// The user's token.
     pub serial: String,
 }
 
+/// The states of a start, as [`StartStatus::state`] names them (for the
+/// schema).
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // only its schema is used
+enum StartState {
+    /// Waiting for the app.
+    Pending,
+    /// In use.
+    Enabled,
+}
+
+/// The states of a transaction, as [`TxStatus::state`] names them (for the
+/// schema).
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // only its schema is used
+enum TxStateName {
+    /// Waiting for the app's answer.
+    Pending,
+    /// The user approved it.
+    Approved,
+    /// The user rejected it.
+    Rejected,
+    /// The bank withdrew it.
+    Withdrawn,
+    /// Past its expiry without an answer.
+    Expired,
+}
+
 /// A transaction and its outcome, as the bank reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TxStatus {
     /// The transaction as posted.
     #[serde(flatten)]
@@ -99,6 +132,7 @@ pub struct TxStatus {
     /// The token it was posted to.
     pub serial: String,
     /// `pending`, `approved`, `rejected`, `withdrawn` or `expired`.
+    #[schemars(with = "TxStateName")]
     pub state: String,
     /// When the app's answer was recorded.
     pub answered_at: Option<u64>,

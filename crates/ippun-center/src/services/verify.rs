@@ -18,6 +18,7 @@
 //!   in a row lean the same way.
 //! - Every answer is audited, with the relying party's key ID as the actor.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -29,7 +30,7 @@ use crate::data::{Actor, api_keys};
 use crate::secret::same;
 
 /// The answer of [`Center::verify`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(tag = "reason", rename_all = "kebab-case")]
 pub enum Verdict {
     /// Accepted; the step is now used.

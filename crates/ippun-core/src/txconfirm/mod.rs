@@ -18,6 +18,7 @@
 
 use ed25519_dalek::SigningKey;
 use hkdf::Hkdf;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -54,20 +55,26 @@ pub mod label {
 }
 
 /// A transaction as the bank posted it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transaction {
     /// Center-assigned ID (`tx_` and 24 hex digits).
+    #[schemars(regex(pattern = r"^tx_[0-9a-f]{24}$"))]
     pub id: String,
     /// Who receives the money.
+    #[schemars(length(min = 1, max = 64))]
     pub payee: String,
     /// The payee's bank account (bank, branch, number) as the bank writes it.
+    #[schemars(length(min = 1, max = 64))]
     pub account: String,
     /// Amount as a decimal string, e.g. `"150000"` or `"12.50"`.
+    #[schemars(regex(pattern = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,3})?$"))]
     pub amount: String,
     /// ISO 4217 code, e.g. `"JPY"`.
+    #[schemars(regex(pattern = r"^[A-Z]{3}$"))]
     pub currency: String,
     /// The bank's reference, shown to the user.
+    #[schemars(length(min = 1, max = 64))]
     pub reference: String,
     /// When the bank posted it, Unix seconds.
     pub created_at: u64,
@@ -76,7 +83,7 @@ pub struct Transaction {
 }
 
 /// Approve or reject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     /// The user confirms the transaction.
@@ -96,22 +103,25 @@ impl Decision {
 }
 
 /// A start of transaction confirmation waiting for the app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PendingStart {
     /// Center-assigned ID (`txs_` and 24 hex digits).
+    #[schemars(regex(pattern = r"^txs_[0-9a-f]{24}$"))]
     pub id: String,
     /// When the bank asked for it, Unix seconds.
     pub requested_at: u64,
 }
 
 /// The app asks for its open transactions: `POST /v1/tx/list`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListRequest {
-    /// Protocol version.
+    /// Protocol version: 1.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
-    /// Token serial.
+    /// Token serial: eight digits.
+    #[schemars(regex(pattern = r"^[0-9]{8}$"))]
     pub serial: String,
     /// Center nonce (challenge purpose `tx`).
     pub nonce: Nonce,
@@ -120,10 +130,11 @@ pub struct ListRequest {
 }
 
 /// The center's list, signed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct List {
-    /// Protocol version.
+    /// Protocol version: 1.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
     /// Whether transaction confirmation is in use for this token.
     pub enabled: bool,
@@ -138,30 +149,36 @@ pub struct List {
 }
 
 /// The app completes a start: `POST /v1/tx/start`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRequest {
-    /// Protocol version.
+    /// Protocol version: 1.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
-    /// Token serial.
+    /// Token serial: eight digits.
+    #[schemars(regex(pattern = r"^[0-9]{8}$"))]
     pub serial: String,
     /// Center nonce (challenge purpose `tx`).
     pub nonce: Nonce,
     /// The start being completed.
+    #[schemars(regex(pattern = r"^txs_[0-9a-f]{24}$"))]
     pub start_id: String,
     /// OCRA answer to the start's challenge.
+    #[schemars(regex(pattern = r"^[0-9]{8}$"))]
     pub response: String,
     /// Device signature over the start-request transcript.
     pub signature: Sig,
 }
 
 /// The center's answer to a completed start.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Started {
-    /// Protocol version.
+    /// Protocol version: 1.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
     /// The start.
+    #[schemars(regex(pattern = r"^txs_[0-9a-f]{24}$"))]
     pub start_id: String,
     /// Center time, Unix seconds.
     pub center_time: u64,
@@ -170,32 +187,38 @@ pub struct Started {
 }
 
 /// The app answers a transaction: `POST /v1/tx/answer`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
-    /// Protocol version.
+    /// Protocol version: 1.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
-    /// Token serial.
+    /// Token serial: eight digits.
+    #[schemars(regex(pattern = r"^[0-9]{8}$"))]
     pub serial: String,
     /// Center nonce (challenge purpose `tx`).
     pub nonce: Nonce,
     /// The transaction.
+    #[schemars(regex(pattern = r"^tx_[0-9a-f]{24}$"))]
     pub tx_id: String,
     /// Approve or reject.
     pub decision: Decision,
     /// OCRA answer over the transaction data and the decision.
+    #[schemars(regex(pattern = r"^[0-9]{8}$"))]
     pub response: String,
     /// Device signature over the answer-request transcript.
     pub signature: Sig,
 }
 
 /// The center's receipt for an answer.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Answered {
-    /// Protocol version.
+    /// Protocol version: 1.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
     /// The transaction.
+    #[schemars(regex(pattern = r"^tx_[0-9a-f]{24}$"))]
     pub tx_id: String,
     /// The decision recorded.
     pub decision: Decision,
@@ -702,6 +725,129 @@ mod tests {
             let sq = start_question(&serial, &text("start_id"));
             assert_eq!(sq, text("start_question"));
             assert_eq!(respond(&key, &sq).unwrap(), text("start_response"));
+        }
+    }
+
+    /// The signed messages' known answers from the independent
+    /// implementation (`[[tx_list]]`, `[[tx_start]]`, `[[tx_answer]]` in
+    /// `protocol-kdf.toml`): transcripts, hashes and both signatures.
+    #[test]
+    fn signed_messages_match_the_independent_implementation() {
+        const FILE: &str = include_str!("../../../../tests/vectors/protocol-kdf.toml");
+        let doc: toml::Table = toml::from_str(FILE).unwrap();
+        let cases = |kind: &str| doc[kind].as_array().unwrap().clone();
+        let text = |v: &toml::Value, k: &str| v[k].as_str().unwrap().to_owned();
+        let num = |v: &toml::Value, k: &str| u64::try_from(v[k].as_integer().unwrap()).unwrap();
+        let b32 = |v: &toml::Value, k: &str| protocol::Bytes::<32>::from_hex(&text(v, k)).unwrap();
+        let keys = |v: &toml::Value| {
+            let device = SigningKey::from_bytes(&b32(v, "device_seed").0);
+            let center = SigningKey::from_bytes(&b32(v, "center_seed").0);
+            assert_eq!(protocol::device_public(&device), b32(v, "device_public"));
+            (device, center)
+        };
+        let same = |v: &toml::Value, prefix: &str, t: &Transcript, sig: &Sig| {
+            let name = text(v, "name");
+            assert_eq!(
+                hex::encode(t.as_bytes()),
+                text(v, &format!("{prefix}transcript")),
+                "{name}"
+            );
+            assert_eq!(
+                hex::encode(t.hash()),
+                text(v, &format!("{prefix}hash")),
+                "{name}"
+            );
+            assert_eq!(
+                sig.to_hex(),
+                text(v, &format!("{prefix}signature")),
+                "{name}"
+            );
+        };
+
+        let lists = cases("tx_list");
+        assert_eq!(lists.len(), 2);
+        for v in &lists {
+            let (device, center) = keys(v);
+            let req = list_request(&text(v, "serial"), b32(v, "nonce"), &device);
+            same(
+                v,
+                "request_",
+                &list_request_transcript(&req),
+                &req.signature,
+            );
+            check_list_request(&req, &b32(v, "device_public")).unwrap();
+            let start = Some(text(v, "start_id"))
+                .filter(|s| !s.is_empty())
+                .map(|id| PendingStart {
+                    id,
+                    requested_at: num(v, "start_requested_at"),
+                });
+            let txs: Vec<Transaction> = v["transactions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.clone().try_into().unwrap())
+                .collect();
+            let enabled = v["enabled"].as_bool().unwrap();
+            let l = center_list(&req, enabled, start, txs, num(v, "center_time"), &center);
+            same(v, "reply_", &list_reply_transcript(&req, &l), &l.signature);
+            check_list(&req, &l, &CenterKey::of(&center)).unwrap();
+        }
+
+        let starts = cases("tx_start");
+        assert_eq!(starts.len(), 1);
+        for v in &starts {
+            let (device, center) = keys(v);
+            let mut req = StartRequest {
+                version: VERSION,
+                serial: text(v, "serial"),
+                nonce: b32(v, "nonce"),
+                start_id: text(v, "start_id"),
+                response: text(v, "response"),
+                signature: NO_SIG,
+            };
+            req.signature = sign(&device, &start_request_transcript(&req).hash());
+            same(
+                v,
+                "request_",
+                &start_request_transcript(&req),
+                &req.signature,
+            );
+            check_start_request(&req, &b32(v, "device_public")).unwrap();
+            let s = center_started(&req, num(v, "center_time"), &center);
+            same(v, "reply_", &start_reply_transcript(&req, &s), &s.signature);
+            check_started(&req, &s, &CenterKey::of(&center)).unwrap();
+        }
+
+        let answers = cases("tx_answer");
+        assert_eq!(answers.len(), 2);
+        for v in &answers {
+            let (device, center) = keys(v);
+            let mut req = AnswerRequest {
+                version: VERSION,
+                serial: text(v, "serial"),
+                nonce: b32(v, "nonce"),
+                tx_id: text(v, "tx_id"),
+                decision: v["decision"].clone().try_into().unwrap(),
+                response: text(v, "response"),
+                signature: NO_SIG,
+            };
+            req.signature = sign(&device, &answer_request_transcript(&req).hash());
+            same(
+                v,
+                "request_",
+                &answer_request_transcript(&req),
+                &req.signature,
+            );
+            check_answer_request(&req, &b32(v, "device_public")).unwrap();
+            let a = center_answered(&req, num(v, "center_time"), &center);
+            same(
+                v,
+                "reply_",
+                &answer_reply_transcript(&req, &a),
+                &a.signature,
+            );
+            check_answered(&req, &a, &CenterKey::of(&center)).unwrap();
         }
     }
 
