@@ -6,7 +6,10 @@
 #              PostgreSQL: each test starts a throw-away cluster on loopback
 #              (no service is enabled or started by this script)
 #   Python's `cryptography` package (pip) — re-checks the protocol's
-#              known-answer vectors (tests/vectors/protocol_kat.py)
+#              known-answer vectors (tests/vectors/protocol_kat.py) and
+#              runs the conformance client (tests/conformance/client.py)
+#   Python's `jsonschema` package (pip) — checks real messages against the
+#              committed schemas (tests/conformance/)
 #   Xvfb and Mesa (scripts/install-gui-deps.sh) — tests/window.rs starts
 #              the real window on an Xvfb display of its own
 #   at-spi2-core, python3-pyatspi, dbus — tests/window.rs reads the window
@@ -17,11 +20,13 @@ packages=(oathtool python3 postgresql at-spi2-core python3-pyatspi dbus-daemon)
 source "$(dirname "$0")/apt-install.sh"
 apt_install install-deps "${packages[@]}"
 # The python3 first on PATH is the one the tests run.
-if python3 -c "import cryptography" 2>/dev/null; then
-  echo "install-deps: python cryptography present"
-else
-  python3 -m pip install --quiet cryptography \
-    || python3 -m pip install --quiet --break-system-packages cryptography
-  echo "install-deps: installed python cryptography"
-fi
+for module in cryptography jsonschema; do
+  if python3 -c "import $module" 2>/dev/null; then
+    echo "install-deps: python $module present"
+  else
+    python3 -m pip install --quiet "$module" \
+      || python3 -m pip install --quiet --break-system-packages "$module"
+    echo "install-deps: installed python $module"
+  fi
+done
 bash "$(dirname "$0")/install-gui-deps.sh"

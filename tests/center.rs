@@ -6,6 +6,8 @@
 #[macro_use]
 #[path = "../crates/ippun-center/tests/support/pg.rs"]
 mod pg;
+#[path = "common/recorder.rs"]
+mod recorder;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -404,7 +406,11 @@ fn assert_code(o: &Output, code: &str) {
 fn setup_codes_verify_correct_and_renew_end_to_end(backend: Backend) {
     let c = TestCenter::new(backend);
     let app = App::new(&c);
-    let url = c.http_url();
+    // The app's traffic goes through a recorder, checked against the
+    // committed schemas at the end.
+    let wire = recorder::Recorder::start(&c.http_url());
+    let url = wire.url.clone();
+    c.profile(app.home.path(), &url);
 
     let out = app.add(&url, demo::SERVICE, "demo-user", "demo-1111-2222", 0);
     assert_ok(&out);
@@ -508,6 +514,20 @@ fn setup_codes_verify_correct_and_renew_end_to_end(backend: Backend) {
                 .any(|a| a.action == action && a.outcome == outcome),
             "{action} {outcome}"
         );
+    }
+
+    // Every request the app sent and every reply it got match the schemas.
+    let report = wire.validate(app.home.path());
+    eprintln!("{report}");
+    for seen in [
+        "POST /v1/provision/start 200",
+        "POST /v1/provision/confirm 200",
+        "POST /v1/challenge 200",
+        "POST /v1/correct 200",
+        "POST /v1/renew/start 200",
+        "POST /v1/renew/confirm 200",
+    ] {
+        assert!(report.contains(seen), "{seen} not in\n{report}");
     }
 }
 
@@ -761,8 +781,10 @@ fn transaction_confirmation_end_to_end(backend: Backend) {
     use std::sync::atomic::AtomicBool;
 
     let c = TestCenter::new(backend);
-    let url = c.http_url();
+    let wire = recorder::Recorder::start(&c.http_url());
+    let url = wire.url.clone();
     let app = App::new(&c);
+    c.profile(app.home.path(), &url);
     c.add_user("tx-alice", "alice-pass-1");
     assert_ok(&app.add(&url, demo::SERVICE, "tx-alice", "alice-pass-1", 0));
 
@@ -950,6 +972,7 @@ fn transaction_confirmation_end_to_end(backend: Backend) {
 
     // Another user's transaction: refused for this token.
     let bob = App::new(&c);
+    c.profile(bob.home.path(), &url);
     c.add_user("tx-bob", "bob-pass-1");
     assert_ok(&bob.add(&url, demo::SERVICE, "tx-bob", "bob-pass-1", 0));
     c.tx_start("tx-bob").unwrap();
@@ -981,6 +1004,20 @@ fn transaction_confirmation_end_to_end(backend: Backend) {
     let e_tx = c.tx_post("tx-alice", "Echo", "1", 300).unwrap().tx;
     assert_ok(&app.run(&["tx", "approve", "Demo Bank", &e_tx.id], "", 0));
     assert_eq!(c.tx_state(&e_tx.id), "approved");
+
+    // Every request and reply, refusals included, matches the schemas.
+    let report = wire.validate(app.home.path());
+    eprintln!("{report}");
+    for seen in [
+        "POST /v1/tx/list 200",
+        "POST /v1/tx/enable 200",
+        "POST /v1/tx/answer 200",
+        "POST /v1/tx/answer 403",
+        "POST /v1/tx/answer 409",
+        "POST /v1/renew/start 403",
+    ] {
+        assert!(report.contains(seen), "{seen} not in\n{report}");
+    }
 }
 
 /// The reported payee is refused by the bank API; a center that skipped

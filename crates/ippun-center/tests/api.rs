@@ -591,3 +591,51 @@ fn the_demo_lists_users_and_faults_as_json() {
         serde_json::json!({"fault": "refuse", "phase": "setup", "expected_code": "A000"})
     );
 }
+
+/// A client written from `docs/` alone (`tests/conformance/client.py`,
+/// Python, no Rust) against the real `ippun-center demo` on loopback:
+/// provisioning on both demo services, verify, correction, renewal,
+/// transaction confirmation and the refusals, every message checked against
+/// the committed schemas.
+#[test]
+fn an_independent_client_conforms() {
+    use std::io::BufRead;
+
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let home = tempfile::tempdir().unwrap();
+    let mut demo = Killed(
+        std::process::Command::new(env!("CARGO_BIN_EXE_ippun-center"))
+            .args(["demo", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
+            .arg("--home")
+            .arg(home.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(demo.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let started: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = std::process::Command::new("python3")
+        .arg(root.join("tests/conformance/client.py"))
+        .args(["--url", started["url"].as_str().unwrap()])
+        .args(["--center-key", started["center_key"].as_str().unwrap()])
+        .output()
+        .expect("python3 with cryptography and jsonschema (scripts/install-deps.sh)");
+    let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{report}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{report}");
+    assert!(
+        report.contains("conformance: 14 passed, 0 failed"),
+        "{report}"
+    );
+}

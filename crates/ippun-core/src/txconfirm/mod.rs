@@ -731,123 +731,136 @@ mod tests {
     /// The signed messages' known answers from the independent
     /// implementation (`[[tx_list]]`, `[[tx_start]]`, `[[tx_answer]]` in
     /// `protocol-kdf.toml`): transcripts, hashes and both signatures.
-    #[test]
-    fn signed_messages_match_the_independent_implementation() {
+    mod signed_known_answers {
+        use super::*;
+
         const FILE: &str = include_str!("../../../../tests/vectors/protocol-kdf.toml");
-        let doc: toml::Table = toml::from_str(FILE).unwrap();
-        let cases = |kind: &str| doc[kind].as_array().unwrap().clone();
-        let text = |v: &toml::Value, k: &str| v[k].as_str().unwrap().to_owned();
-        let num = |v: &toml::Value, k: &str| u64::try_from(v[k].as_integer().unwrap()).unwrap();
-        let b32 = |v: &toml::Value, k: &str| protocol::Bytes::<32>::from_hex(&text(v, k)).unwrap();
-        let keys = |v: &toml::Value| {
+
+        fn cases(kind: &str) -> Vec<toml::Value> {
+            let doc: toml::Table = toml::from_str(FILE).unwrap();
+            doc[kind].as_array().unwrap().clone()
+        }
+
+        fn text(v: &toml::Value, k: &str) -> String {
+            v[k].as_str().unwrap().to_owned()
+        }
+
+        fn num(v: &toml::Value, k: &str) -> u64 {
+            u64::try_from(v[k].as_integer().unwrap()).unwrap()
+        }
+
+        fn b32(v: &toml::Value, k: &str) -> protocol::Bytes<32> {
+            protocol::Bytes::from_hex(&text(v, k)).unwrap()
+        }
+
+        fn keys(v: &toml::Value) -> (SigningKey, SigningKey) {
             let device = SigningKey::from_bytes(&b32(v, "device_seed").0);
             let center = SigningKey::from_bytes(&b32(v, "center_seed").0);
             assert_eq!(protocol::device_public(&device), b32(v, "device_public"));
             (device, center)
-        };
-        let same = |v: &toml::Value, prefix: &str, t: &Transcript, sig: &Sig| {
+        }
+
+        fn same(v: &toml::Value, prefix: &str, t: &Transcript, sig: &Sig) {
             let name = text(v, "name");
-            assert_eq!(
-                hex::encode(t.as_bytes()),
-                text(v, &format!("{prefix}transcript")),
-                "{name}"
-            );
-            assert_eq!(
-                hex::encode(t.hash()),
-                text(v, &format!("{prefix}hash")),
-                "{name}"
-            );
-            assert_eq!(
-                sig.to_hex(),
-                text(v, &format!("{prefix}signature")),
-                "{name}"
-            );
-        };
-
-        let lists = cases("tx_list");
-        assert_eq!(lists.len(), 2);
-        for v in &lists {
-            let (device, center) = keys(v);
-            let req = list_request(&text(v, "serial"), b32(v, "nonce"), &device);
-            same(
-                v,
-                "request_",
-                &list_request_transcript(&req),
-                &req.signature,
-            );
-            check_list_request(&req, &b32(v, "device_public")).unwrap();
-            let start = Some(text(v, "start_id"))
-                .filter(|s| !s.is_empty())
-                .map(|id| PendingStart {
-                    id,
-                    requested_at: num(v, "start_requested_at"),
-                });
-            let txs: Vec<Transaction> = v["transactions"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t.clone().try_into().unwrap())
-                .collect();
-            let enabled = v["enabled"].as_bool().unwrap();
-            let l = center_list(&req, enabled, start, txs, num(v, "center_time"), &center);
-            same(v, "reply_", &list_reply_transcript(&req, &l), &l.signature);
-            check_list(&req, &l, &CenterKey::of(&center)).unwrap();
+            let want = |k: &str| text(v, &format!("{prefix}{k}"));
+            assert_eq!(hex::encode(t.as_bytes()), want("transcript"), "{name}");
+            assert_eq!(hex::encode(t.hash()), want("hash"), "{name}");
+            assert_eq!(sig.to_hex(), want("signature"), "{name}");
         }
 
-        let starts = cases("tx_start");
-        assert_eq!(starts.len(), 1);
-        for v in &starts {
-            let (device, center) = keys(v);
-            let mut req = StartRequest {
-                version: VERSION,
-                serial: text(v, "serial"),
-                nonce: b32(v, "nonce"),
-                start_id: text(v, "start_id"),
-                response: text(v, "response"),
-                signature: NO_SIG,
-            };
-            req.signature = sign(&device, &start_request_transcript(&req).hash());
-            same(
-                v,
-                "request_",
-                &start_request_transcript(&req),
-                &req.signature,
-            );
-            check_start_request(&req, &b32(v, "device_public")).unwrap();
-            let s = center_started(&req, num(v, "center_time"), &center);
-            same(v, "reply_", &start_reply_transcript(&req, &s), &s.signature);
-            check_started(&req, &s, &CenterKey::of(&center)).unwrap();
+        #[test]
+        fn lists() {
+            let lists = cases("tx_list");
+            assert_eq!(lists.len(), 2);
+            for v in &lists {
+                let (device, center) = keys(v);
+                let req = list_request(&text(v, "serial"), b32(v, "nonce"), &device);
+                same(
+                    v,
+                    "request_",
+                    &list_request_transcript(&req),
+                    &req.signature,
+                );
+                check_list_request(&req, &b32(v, "device_public")).unwrap();
+                let start = Some(text(v, "start_id"))
+                    .filter(|s| !s.is_empty())
+                    .map(|id| PendingStart {
+                        id,
+                        requested_at: num(v, "start_requested_at"),
+                    });
+                let txs: Vec<Transaction> = v["transactions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.clone().try_into().unwrap())
+                    .collect();
+                let enabled = v["enabled"].as_bool().unwrap();
+                let l = center_list(&req, enabled, start, txs, num(v, "center_time"), &center);
+                same(v, "reply_", &list_reply_transcript(&req, &l), &l.signature);
+                check_list(&req, &l, &CenterKey::of(&center)).unwrap();
+            }
         }
 
-        let answers = cases("tx_answer");
-        assert_eq!(answers.len(), 2);
-        for v in &answers {
-            let (device, center) = keys(v);
-            let mut req = AnswerRequest {
-                version: VERSION,
-                serial: text(v, "serial"),
-                nonce: b32(v, "nonce"),
-                tx_id: text(v, "tx_id"),
-                decision: v["decision"].clone().try_into().unwrap(),
-                response: text(v, "response"),
-                signature: NO_SIG,
-            };
-            req.signature = sign(&device, &answer_request_transcript(&req).hash());
-            same(
-                v,
-                "request_",
-                &answer_request_transcript(&req),
-                &req.signature,
-            );
-            check_answer_request(&req, &b32(v, "device_public")).unwrap();
-            let a = center_answered(&req, num(v, "center_time"), &center);
-            same(
-                v,
-                "reply_",
-                &answer_reply_transcript(&req, &a),
-                &a.signature,
-            );
-            check_answered(&req, &a, &CenterKey::of(&center)).unwrap();
+        #[test]
+        fn starts() {
+            let starts = cases("tx_start");
+            assert_eq!(starts.len(), 1);
+            for v in &starts {
+                let (device, center) = keys(v);
+                let mut req = StartRequest {
+                    version: VERSION,
+                    serial: text(v, "serial"),
+                    nonce: b32(v, "nonce"),
+                    start_id: text(v, "start_id"),
+                    response: text(v, "response"),
+                    signature: NO_SIG,
+                };
+                req.signature = sign(&device, &start_request_transcript(&req).hash());
+                same(
+                    v,
+                    "request_",
+                    &start_request_transcript(&req),
+                    &req.signature,
+                );
+                check_start_request(&req, &b32(v, "device_public")).unwrap();
+                let s = center_started(&req, num(v, "center_time"), &center);
+                same(v, "reply_", &start_reply_transcript(&req, &s), &s.signature);
+                check_started(&req, &s, &CenterKey::of(&center)).unwrap();
+            }
+        }
+
+        #[test]
+        fn answers() {
+            let answers = cases("tx_answer");
+            assert_eq!(answers.len(), 2);
+            for v in &answers {
+                let (device, center) = keys(v);
+                let mut req = AnswerRequest {
+                    version: VERSION,
+                    serial: text(v, "serial"),
+                    nonce: b32(v, "nonce"),
+                    tx_id: text(v, "tx_id"),
+                    decision: v["decision"].clone().try_into().unwrap(),
+                    response: text(v, "response"),
+                    signature: NO_SIG,
+                };
+                req.signature = sign(&device, &answer_request_transcript(&req).hash());
+                same(
+                    v,
+                    "request_",
+                    &answer_request_transcript(&req),
+                    &req.signature,
+                );
+                check_answer_request(&req, &b32(v, "device_public")).unwrap();
+                let a = center_answered(&req, num(v, "center_time"), &center);
+                same(
+                    v,
+                    "reply_",
+                    &answer_reply_transcript(&req, &a),
+                    &a.signature,
+                );
+                check_answered(&req, &a, &CenterKey::of(&center)).unwrap();
+            }
         }
     }
 
