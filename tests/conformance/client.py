@@ -68,6 +68,7 @@ class Center:
             Draft202012Validator.check_schema(schema)
             self.validators[f.stem] = Draft202012Validator(schema)
         self.checked = 0
+        self.log = None
 
     def check(self, name: str, message) -> None:
         errors = sorted(self.validators[name].iter_errors(message), key=str)
@@ -97,6 +98,9 @@ class Center:
                     continue
             break
         answer = json.loads(text) if text else None
+        if self.log:
+            entry = {"method": method, "path": path, "request": body, "status": status, "reply": answer}
+            self.log.write(json.dumps(entry, ensure_ascii=False) + "\n")
         if status == 200:
             if reply:
                 self.check(reply, answer)
@@ -347,8 +351,9 @@ def expect(status_and_answer, status, **fields):
         raise Failure(f"expected {status} {fields}, got {got_status} {answer}")
 
 
-def run(url: str, center_key: str, schemas: pathlib.Path) -> int:
+def run(url: str, center_key: str, schemas: pathlib.Path, log=None) -> int:
     c = Center(url, schemas)
+    c.log = log
     app = App(c, center_key)
     results = []
 
@@ -515,8 +520,10 @@ def main() -> int:
     ap.add_argument("--url", required=True)
     ap.add_argument("--center-key", required=True)
     ap.add_argument("--schemas", type=pathlib.Path, default=ROOT / "docs" / "schema")
+    ap.add_argument("--log", type=argparse.FileType("w", encoding="utf-8"),
+                    help="write every exchange to this file, one JSON line each")
     a = ap.parse_args()
-    return run(a.url, a.center_key, a.schemas)
+    return run(a.url, a.center_key, a.schemas, a.log)
 
 
 if __name__ == "__main__":

@@ -611,7 +611,13 @@ fn an_independent_client_conforms() {
     let home = tempfile::tempdir().unwrap();
     let mut demo = Killed(
         std::process::Command::new(env!("CARGO_BIN_EXE_ippun-center"))
-            .args(["demo", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0"])
+            .args([
+                "demo",
+                "--listen",
+                "127.0.0.1:0",
+                "--control",
+                "127.0.0.1:0",
+            ])
             .arg("--home")
             .arg(home.path())
             .stdout(std::process::Stdio::piped())

@@ -51,8 +51,11 @@ pub fn routes() -> Router<Arc<Center>> {
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// Service ID (must be the API key's service).
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,32}$"))]
     pub service: String,
-    /// User ID.
+    /// User ID (1–64 characters, no control, white space or invisible
+    /// format character).
+    #[schemars(length(min = 1, max = 64))]
     pub user: String,
     /// The code as typed (6–8 digits).
     #[schemars(regex(pattern = r"^[0-9]{6,8}$"))]

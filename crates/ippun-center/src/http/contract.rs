@@ -528,6 +528,35 @@ mod tests {
         }
     }
 
+    /// The specification names every message and every field: each schema
+    /// with properties (the messages and their parts) has a `#### Name`
+    /// section in `docs/protocol.md` that mentions each of its fields.
+    #[test]
+    fn the_specification_describes_every_message_and_field() {
+        let spec = std::fs::read_to_string(docs().join("protocol.md")).unwrap();
+        let api = openapi().unwrap();
+        let schemas = api["components"]["schemas"].as_object().unwrap();
+        let mut missing = Vec::new();
+        for (name, schema) in schemas {
+            let Some(props) = schema["properties"].as_object() else {
+                continue;
+            };
+            let heading = format!("\n#### {name}\n");
+            let Some(at) = spec.find(&heading) else {
+                missing.push(format!("section {name}"));
+                continue;
+            };
+            let body = &spec[at + heading.len()..];
+            let section = &body[..body.find("\n#").unwrap_or(body.len())];
+            for field in props.keys() {
+                if !section.contains(&format!("`{field}`")) {
+                    missing.push(format!("{name}.{field}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "docs/protocol.md lacks {missing:?}");
+    }
+
     #[test]
     fn requests_refuse_unknown_fields_and_need_the_version() {
         for m in messages() {

@@ -48,18 +48,27 @@ const MAX_ID_LEN: usize = 64;
 #[serde(deny_unknown_fields)]
 pub struct NewTransaction {
     /// Service ID (must be the API key's service).
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,32}$"))]
     pub service: String,
-    /// User ID.
+    /// User ID (1–64 characters, no control, white space or invisible
+    /// format character).
+    #[schemars(length(min = 1, max = 64))]
     pub user: String,
     /// Who receives the money.
+    #[schemars(length(min = 1, max = 64))]
     pub payee: String,
     /// The payee's account as the bank writes it.
+    #[schemars(length(min = 1, max = 64))]
     pub account: String,
-    /// Decimal amount, e.g. `"150000"`.
+    /// Decimal amount, e.g. `"150000"`: no leading zero, at most as many
+    /// decimals as the currency has minor units.
+    #[schemars(regex(pattern = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,3})?$"))]
     pub amount: String,
     /// ISO 4217 code, e.g. `"JPY"`.
+    #[schemars(regex(pattern = r"^[A-Z]{3}$"))]
     pub currency: String,
     /// The bank's reference.
+    #[schemars(length(min = 1, max = 64))]
     pub reference: String,
     /// Lifetime in seconds (60–86 400; 300 when absent).
     #[serde(default)]
@@ -72,8 +81,11 @@ pub struct NewTransaction {
 #[serde(deny_unknown_fields)]
 pub struct StartFor {
     /// Service ID (must be the API key's service).
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,32}$"))]
     pub service: String,
-    /// User ID.
+    /// User ID (1–64 characters, no control, white space or invisible
+    /// format character).
+    #[schemars(length(min = 1, max = 64))]
     pub user: String,
 }
 
@@ -89,8 +101,7 @@ pub struct StartStatus {
     pub serial: String,
 }
 
-/// The states of a start, as [`StartStatus::state`] names them (for the
-/// schema).
+/// Where a start stands.
 #[derive(JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[allow(dead_code)] // only its schema is used
@@ -101,8 +112,7 @@ enum StartState {
     Enabled,
 }
 
-/// The states of a transaction, as [`TxStatus::state`] names them (for the
-/// schema).
+/// Where a transaction stands.
 #[derive(JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[allow(dead_code)] // only its schema is used

@@ -41,11 +41,15 @@ pub struct ProvisionStart {
     /// Protocol version: 1.
     #[schemars(range(min = 1, max = 1))]
     pub version: u32,
-    /// Service ID.
+    /// Service ID: 1–32 ASCII letters, digits, `-`, `_` and `.`.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9._-]{1,32}$"))]
     pub service_id: String,
-    /// User ID.
+    /// User ID: 1–64 characters, none a control character, white space
+    /// or an invisible format character.
+    #[schemars(length(min = 1, max = 64))]
     pub user_id: String,
-    /// Activation password (never logged, never in `Debug`).
+    /// Activation password from the bank's letter, 1–128 bytes of UTF-8
+    /// (never logged, never part of a transcript).
     #[schemars(with = "String", length(min = 1))]
     pub activation_password: Zeroizing<String>,
     /// Device time, Unix seconds.
@@ -270,7 +274,11 @@ pub struct Refusal {
     pub center_time: u64,
 }
 
-/// A request the center could not take (HTTP 400, 404, 409, 413, 415, 422).
+/// Every error answer other than a refusal: the request could not be taken
+/// (HTTP 400, 401, 404, 408, 409, 413, 415, 429), the center failed (500)
+/// or cannot write for now (503), or a bank's key is of another service
+/// (403). Clients act on the status; `error` names the case (new names may
+/// appear within version 1).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "ErrorBody")]

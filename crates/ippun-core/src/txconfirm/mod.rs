@@ -148,7 +148,7 @@ pub struct List {
     pub signature: Sig,
 }
 
-/// The app completes a start: `POST /v1/tx/start`.
+/// The app completes a start: `POST /v1/tx/enable`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRequest {
