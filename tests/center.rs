@@ -411,7 +411,6 @@ fn setup_codes_verify_correct_and_renew_end_to_end(backend: Backend) {
     let wire = recorder::Recorder::start(&c.http_url());
     let url = wire.url.clone();
     c.profile(app.home.path(), &url);
-
     let out = app.add(&url, demo::SERVICE, "demo-user", "demo-1111-2222", 0);
     assert_ok(&out);
     assert!(
@@ -517,17 +516,27 @@ fn setup_codes_verify_correct_and_renew_end_to_end(backend: Backend) {
     }
 
     // Every request the app sent and every reply it got match the schemas.
+    matches_the_contract(&wire, &app, &SETUP_TRAFFIC);
+}
+
+/// What the setup, correction and renewal story sends, at least.
+const SETUP_TRAFFIC: [&str; 6] = [
+    "POST /v1/provision/start 200",
+    "POST /v1/provision/confirm 200",
+    "POST /v1/challenge 200",
+    "POST /v1/correct 200",
+    "POST /v1/renew/start 200",
+    "POST /v1/renew/confirm 200",
+];
+
+/// Checks the recorded traffic against the committed contract and that it
+/// had each of `seen` (`METHOD path status`).
+#[track_caller]
+fn matches_the_contract(wire: &recorder::Recorder, app: &App, seen: &[&str]) {
     let report = wire.validate(app.home.path());
     eprintln!("{report}");
-    for seen in [
-        "POST /v1/provision/start 200",
-        "POST /v1/provision/confirm 200",
-        "POST /v1/challenge 200",
-        "POST /v1/correct 200",
-        "POST /v1/renew/start 200",
-        "POST /v1/renew/confirm 200",
-    ] {
-        assert!(report.contains(seen), "{seen} not in\n{report}");
+    for s in seen {
+        assert!(report.contains(s), "{s} not in\n{report}");
     }
 }
 
@@ -1006,18 +1015,18 @@ fn transaction_confirmation_end_to_end(backend: Backend) {
     assert_eq!(c.tx_state(&e_tx.id), "approved");
 
     // Every request and reply, refusals included, matches the schemas.
-    let report = wire.validate(app.home.path());
-    eprintln!("{report}");
-    for seen in [
-        "POST /v1/tx/list 200",
-        "POST /v1/tx/enable 200",
-        "POST /v1/tx/answer 200",
-        "POST /v1/tx/answer 403",
-        "POST /v1/tx/answer 409",
-        "POST /v1/renew/start 403",
-    ] {
-        assert!(report.contains(seen), "{seen} not in\n{report}");
-    }
+    matches_the_contract(
+        &wire,
+        &app,
+        &[
+            "POST /v1/tx/list 200",
+            "POST /v1/tx/enable 200",
+            "POST /v1/tx/answer 200",
+            "POST /v1/tx/answer 403",
+            "POST /v1/tx/answer 409",
+            "POST /v1/renew/start 403",
+        ],
+    );
 }
 
 /// The reported payee is refused by the bank API; a center that skipped

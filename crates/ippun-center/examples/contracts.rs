@@ -1,5 +1,5 @@
 //! Writes the protocol's machine-readable contract into `docs/`: a JSON
-//! Schema per message (`docs/schema/`) and the OpenAPI document
+//! Schema per message (`docs/schema/`) and the `OpenAPI` document
 //! (`docs/openapi.json`), generated from the message types.
 //!
 //!     cargo run -p ippun-center --example contracts

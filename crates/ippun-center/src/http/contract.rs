@@ -487,7 +487,7 @@ mod tests {
         }
         let dir: Vec<String> = std::fs::read_dir(docs().join("schema"))
             .map(|d| {
-                d.filter_map(|e| e.ok())
+                d.filter_map(Result::ok)
                     .map(|e| format!("schema/{}", e.file_name().to_string_lossy()))
                     .collect()
             })
