@@ -95,10 +95,11 @@ pub type Sig = Bytes<64>;
 /// A 16-byte session identifier.
 pub type SessionId = Bytes<16>;
 
-/// The canonical byte string that both sides hash and sign. Each field is
-/// written as a 4-byte big-endian length and its bytes; numbers as 8-byte
-/// big-endian values (lengths included, so fields cannot run into each
-/// other).
+/// The canonical byte string that both sides hash and sign. The label and
+/// every field are written as a 4-byte big-endian length and their bytes;
+/// a number is a field of length 8 holding the value big-endian (two's
+/// complement when signed). With every length written, fields cannot run
+/// into each other.
 #[derive(Debug, Clone)]
 pub struct Transcript(Vec<u8>);
 
