@@ -63,26 +63,20 @@ def main() -> int:
             print(f"{where}: no such endpoint in openapi.json")
             return 1
         template, op = op
-        body = op.get("requestBody")
-        if body:
-            schema = body["content"]["application/json"]["schema"]
-            if e["request"] is None or not matches(schema, e["request"]):
-                name = names(schema)[0]
-                errors = sorted(validator(name).iter_errors(e["request"]), key=str)
-                print(f"{where}: the request does not match {name}: {errors[0].message if errors else 'not JSON'}")
-                return 1
-            messages += 1
         response = op["responses"].get(str(e["status"]))
         if response is None:
             print(f"{where}: the status is not one the endpoint lists")
             return 1
-        schema = response["content"]["application/json"]["schema"]
-        if e["reply"] is None or not matches(schema, e["reply"]):
-            name = names(schema)[0]
-            errors = sorted(validator(name).iter_errors(e["reply"]), key=str)
-            print(f"{where}: the reply does not match {name}: {errors[0].message if errors else 'not JSON'}")
-            return 1
-        messages += 1
+        checks = [("reply", response["content"]["application/json"]["schema"])]
+        if op.get("requestBody"):
+            checks.insert(0, ("request", op["requestBody"]["content"]["application/json"]["schema"]))
+        for side, schema in checks:
+            if e[side] is None or not matches(schema, e[side]):
+                name = names(schema)[0]
+                errors = sorted(validator(name).iter_errors(e[side]), key=str)
+                print(f"{where}: the {side} does not match {name}: {errors[0].message if errors else 'not JSON'}")
+                return 1
+            messages += 1
         seen.add(f"{e['method']} {template} {e['status']}")
     print(f"contract: {len(lines)} exchanges, {messages} messages matched their schemas")
     for s in sorted(seen):

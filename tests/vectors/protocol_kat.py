@@ -177,6 +177,16 @@ def renew(v) -> dict:
     }
 
 
+def signed_pair(v, request: bytes, reply: bytes) -> dict:
+    """A device-signed request and its center-signed reply, with both keys."""
+    return {
+        "device_public": ed_pub(v["device_seed"]).hex(),
+        "center_public": ed_pub(v["center_seed"]).hex(),
+        **signed(v["device_seed"], request, "request_"),
+        **signed(v["center_seed"], reply, "reply_"),
+    }
+
+
 def correct(v) -> dict:
     """Correction: the device-signed request and the center-signed reply."""
     nonce = field(bytes.fromhex(v["nonce"]))
@@ -188,12 +198,7 @@ def correct(v) -> dict:
         s("ippun/v1/correct-reply") + s(v["serial"]) + nonce
         + i64(v["offset_steps"]) + i64(v["offset_seconds"]) + u64(v["center_time"])
     )
-    return {
-        "device_public": ed_pub(v["device_seed"]).hex(),
-        "center_public": ed_pub(v["center_seed"]).hex(),
-        **signed(v["device_seed"], request, "request_"),
-        **signed(v["center_seed"], reply, "reply_"),
-    }
+    return signed_pair(v, request, reply)
 
 
 def tx_list(v) -> dict:
@@ -211,12 +216,7 @@ def tx_list(v) -> dict:
             + s(t["reference"]) + u64(t["created_at"]) + u64(t["expires_at"])
         )
     reply += u64(v["center_time"])
-    return {
-        "device_public": ed_pub(v["device_seed"]).hex(),
-        "center_public": ed_pub(v["center_seed"]).hex(),
-        **signed(v["device_seed"], request, "request_"),
-        **signed(v["center_seed"], reply, "reply_"),
-    }
+    return signed_pair(v, request, reply)
 
 
 def tx_start(v) -> dict:
@@ -226,12 +226,7 @@ def tx_start(v) -> dict:
         s("ippun/v1/tx-start-request") + s(v["serial"]) + nonce + s(v["start_id"]) + s(v["response"])
     )
     reply = s("ippun/v1/tx-start-reply") + s(v["serial"]) + nonce + s(v["start_id"]) + u64(v["center_time"])
-    return {
-        "device_public": ed_pub(v["device_seed"]).hex(),
-        "center_public": ed_pub(v["center_seed"]).hex(),
-        **signed(v["device_seed"], request, "request_"),
-        **signed(v["center_seed"], reply, "reply_"),
-    }
+    return signed_pair(v, request, reply)
 
 
 def tx_answer(v) -> dict:
@@ -245,12 +240,7 @@ def tx_answer(v) -> dict:
         s("ippun/v1/tx-answer-reply") + s(v["serial"]) + nonce + s(v["tx_id"])
         + s(v["decision"]) + u64(v["center_time"])
     )
-    return {
-        "device_public": ed_pub(v["device_seed"]).hex(),
-        "center_public": ed_pub(v["center_seed"]).hex(),
-        **signed(v["device_seed"], request, "request_"),
-        **signed(v["center_seed"], reply, "reply_"),
-    }
+    return signed_pair(v, request, reply)
 
 
 def h(byte: int, n: int = 32) -> str:
