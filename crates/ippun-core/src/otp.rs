@@ -6,13 +6,12 @@
 //! [`hmac_trace`] is a second, independent computation on the `hmac` crate that
 //! also exposes the intermediate values that RFC 4226 Appendix D publishes.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
 use hmac::{KeyInit, Mac};
-use std::borrow::Cow;
-
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 

@@ -3,9 +3,8 @@
 //! message of provisioning, renewal and correction (transaction
 //! confirmation's are in [`crate::txconfirm`]).
 
-use std::fmt;
-
 use std::borrow::Cow;
+use std::fmt;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
