@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed step should panic
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

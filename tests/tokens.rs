@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed step should panic
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

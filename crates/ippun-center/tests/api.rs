@@ -3,9 +3,7 @@
 //! of the binary as JSON.
 #![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
 
-#[macro_use]
-#[path = "support/pg.rs"]
-mod pg;
+use crate::pg;
 
 #[path = "../../ippun-core/tests/common/json_change.rs"]
 mod json_change;

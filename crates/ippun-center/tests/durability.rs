@@ -6,9 +6,7 @@
 //! to it by itself.
 #![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
 
-#[macro_use]
-#[path = "support/pg.rs"]
-mod pg;
+use crate::pg;
 #[path = "support/seed.rs"]
 mod seed;
 #[path = "support/served.rs"]

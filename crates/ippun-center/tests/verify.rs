@@ -5,9 +5,7 @@
 //! order of refusals.
 #![allow(clippy::unwrap_used, clippy::needless_pass_by_value)]
 
-#[macro_use]
-#[path = "support/pg.rs"]
-mod pg;
+use crate::pg;
 
 use std::sync::{Arc, Barrier};
 use std::time::Duration;

@@ -61,12 +61,24 @@ fn id_of(user: &str, flag: &str) -> u32 {
     String::from_utf8_lossy(&o.stdout).trim().parse().unwrap()
 }
 
+/// The ports of this process's clusters: a cluster that is down for a while
+/// (`down`, then `up` on the same port) leaves its port free, and the
+/// system could hand it to a cluster another test starts meanwhile.
+static TAKEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// A free loopback port that no cluster of this process holds.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if TAKEN.lock().unwrap().insert(port) {
+            return port;
+        }
+    }
 }
 
 impl PgCluster {
@@ -293,6 +305,10 @@ impl PgCluster {
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
+        TAKEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.port);
         let _ = self
             .command("pg_ctl")
             .args([

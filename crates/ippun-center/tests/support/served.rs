@@ -42,7 +42,7 @@ pub fn seed(db: &str, dir: &Path, n: usize) -> Seeded {
         let c = Center::open(db, key, clock, Config::default())
             .await
             .unwrap();
-        let key = crate::seed::service_with_tokens(&c, SERVICE, "Serve", &keys).await;
+        let key = super::seed::service_with_tokens(&c, SERVICE, "Serve", &keys).await;
         c.db().close().await;
         key
     });
