@@ -32,19 +32,17 @@ import urllib.error
 import urllib.request
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from jsonschema import Draft202012Validator
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "vectors"))
-from protocol_kat import field, i64, ocra_qh64, s, u64  # noqa: E402
+from protocol_kat import derive_keys, field, i64, ocra_key, ocra_qh64, s, u64  # noqa: E402
 
 RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 HASHES = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "sha512": hashlib.sha512}
-KEY_LEN = {"sha1": 20, "sha256": 32, "sha512": 64}
 
 # The demo center's published users and the verify-API key of DEMO-BANK
 # (docs/protocol.md, "Trying it").
@@ -138,18 +136,10 @@ def params(p) -> bytes:
 
 
 def derive(own: X25519PrivateKey, peer: bytes, app_nonce: bytes, center_nonce: bytes, h: bytes, algorithm: str):
-    shared = own.exchange(X25519PublicKey.from_public_bytes(peer))
+    """The token key and both key confirmations; an all-zero shared secret is refused."""
+    shared, token_key, _, app, center = derive_keys(own, peer, app_nonce, center_nonce, h, algorithm)
     if shared == bytes(32):
         raise Failure("all-zero shared secret")
-    salt = app_nonce + center_nonce
-
-    def expand(label: str, n: int) -> bytes:
-        return HKDF(hashes.SHA256(), n, salt, label.encode() + h).derive(shared)
-
-    token_key = expand("ippun/v1/token-key", KEY_LEN[algorithm])
-    confirm_key = expand("ippun/v1/confirm-key", 32)
-    app = hmac.new(confirm_key, b"ippun/v1/app-confirm" + h, hashlib.sha256).digest()
-    center = hmac.new(confirm_key, b"ippun/v1/center-confirm" + h, hashlib.sha256).digest()
     return token_key, app, center
 
 
@@ -309,8 +299,7 @@ class App:
 
     @staticmethod
     def ocra(token, data: bytes) -> str:
-        ocra_key = HKDF(hashes.SHA256(), 32, None, b"ippun/v1/ocra-key").derive(token["key"])
-        return ocra_qh64(ocra_key, hashlib.sha256(data).hexdigest())
+        return ocra_qh64(ocra_key(token["key"]), hashlib.sha256(data).hexdigest())
 
     def tx_enable(self, token, start_id):
         nonce = self.nonce(token["serial"], "tx")

@@ -21,7 +21,7 @@ import tomllib
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_LEN = {"sha1": 20, "sha256": 32, "sha512": 64}
@@ -70,22 +70,36 @@ def params(v) -> bytes:
     return s(v["algorithm"]) + u64(v["digits"]) + u64(v["period"])
 
 
-def derive(v, app_secret, center_pub_bytes, th):
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-
-    shared = X25519PrivateKey.from_private_bytes(bytes.fromhex(app_secret)).exchange(
-        X25519PublicKey.from_public_bytes(center_pub_bytes)
-    )
-    salt = bytes.fromhex(v["app_nonce"]) + bytes.fromhex(v["center_nonce"])
+def derive_keys(own: X25519PrivateKey, peer: bytes, app_nonce: bytes, center_nonce: bytes, th: bytes, algorithm: str):
+    """Key agreement and derivation (docs/protocol.md): the shared secret,
+    the token key, the confirmation key and both key confirmations."""
+    shared = own.exchange(X25519PublicKey.from_public_bytes(peer))
+    salt = app_nonce + center_nonce
 
     def expand(label: str, n: int) -> bytes:
         return HKDF(hashes.SHA256(), n, salt, label.encode() + th).derive(shared)
 
-    token_key = expand("ippun/v1/token-key", KEY_LEN[v["algorithm"]])
+    token_key = expand("ippun/v1/token-key", KEY_LEN[algorithm])
     confirm_key = expand("ippun/v1/confirm-key", 32)
     app_confirm = hmac.new(confirm_key, b"ippun/v1/app-confirm" + th, hashlib.sha256).digest()
     center_confirm = hmac.new(confirm_key, b"ippun/v1/center-confirm" + th, hashlib.sha256).digest()
     return shared, token_key, confirm_key, app_confirm, center_confirm
+
+
+def ocra_key(token_key: bytes) -> bytes:
+    """The transaction-confirmation key that follows the token key."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ippun/v1/ocra-key").derive(token_key)
+
+
+def derive(v, app_secret, center_pub_bytes, th):
+    return derive_keys(
+        X25519PrivateKey.from_private_bytes(bytes.fromhex(app_secret)),
+        center_pub_bytes,
+        bytes.fromhex(v["app_nonce"]),
+        bytes.fromhex(v["center_nonce"]),
+        th,
+        v["algorithm"],
+    )
 
 
 def provision(v) -> dict:
@@ -455,7 +469,7 @@ def ocra_qh64(key: bytes, question_hex: str) -> str:
 def tx(v) -> dict:
     """Transaction confirmation: the OCRA key, the questions and the answers."""
     token_key = bytes.fromhex(v["token_key"])
-    ocra_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"ippun/v1/ocra-key").derive(token_key)
+    key = ocra_key(token_key)
     data = (
         s("ippun/v1/tx-data") + s(v["serial"]) + s(v["id"]) + s(v["payee"]) + s(v["account"])
         + s(v["amount"]) + s(v["currency"]) + s(v["reference"]) + u64(v["created_at"])
@@ -465,13 +479,13 @@ def tx(v) -> dict:
     reject_q = hashlib.sha256(data + s("reject")).hexdigest()
     start_q = hashlib.sha256(s("ippun/v1/tx-start-data") + s(v["serial"]) + s(v["start_id"])).hexdigest()
     return {
-        "ocra_key": ocra_key.hex(),
+        "ocra_key": key.hex(),
         "approve_question": approve_q,
-        "approve_response": ocra_qh64(ocra_key, approve_q),
+        "approve_response": ocra_qh64(key, approve_q),
         "reject_question": reject_q,
-        "reject_response": ocra_qh64(ocra_key, reject_q),
+        "reject_response": ocra_qh64(key, reject_q),
         "start_question": start_q,
-        "start_response": ocra_qh64(ocra_key, start_q),
+        "start_response": ocra_qh64(key, start_q),
     }
 
 

@@ -35,7 +35,7 @@ pub struct Message {
     /// The schema's name (the Rust type's, as in `docs/protocol.md`).
     pub name: &'static str,
     /// Request (what the center accepts) or reply (what it sends).
-    pub contract: Direction,
+    pub direction: Direction,
     schema: fn(&mut SchemaGenerator) -> Schema,
 }
 
@@ -51,7 +51,7 @@ pub enum Direction {
 const fn request<T: JsonSchema>(name: &'static str) -> Message {
     Message {
         name,
-        contract: Direction::Request,
+        direction: Direction::Request,
         schema: SchemaGenerator::subschema_for::<T>,
     }
 }
@@ -59,7 +59,7 @@ const fn request<T: JsonSchema>(name: &'static str) -> Message {
 const fn reply<T: JsonSchema>(name: &'static str) -> Message {
     Message {
         name,
-        contract: Direction::Reply,
+        direction: Direction::Reply,
         schema: SchemaGenerator::subschema_for::<T>,
     }
 }
@@ -93,9 +93,16 @@ pub fn messages() -> Vec<Message> {
             }
         }
     }
-    v.push(reply::<protocol::Refusal>("Refusal"));
-    v.push(reply::<protocol::BadRequest>("ErrorBody"));
+    v.extend(error_bodies());
     v
+}
+
+/// The bodies of the answers other than 200, which every endpoint shares.
+const fn error_bodies() -> [Message; 2] {
+    [
+        reply::<protocol::Refusal>("Refusal"),
+        reply::<protocol::BadRequest>("ErrorBody"),
+    ]
 }
 
 const APP_SIGNED: &[u16] = &[400, 401, 403, 404, 408, 409, 413, 415, 429, 500, 503];
@@ -279,7 +286,7 @@ fn merge(into: &mut Map<String, Value>, defs: Map<String, Value>) -> Result<(), 
 
 /// One message's self-contained schema (its parts under `$defs`).
 pub fn message_schema(m: &Message) -> Value {
-    let mut g = settings(m.contract, "/$defs").into_generator();
+    let mut g = settings(m.direction, "/$defs").into_generator();
     let top = (m.schema)(&mut g);
     let defs = g.take_definitions(true);
     // The top-level reference, resolved: the file is the message itself.
@@ -360,7 +367,7 @@ pub fn openapi() -> Result<Value, ContractError> {
     let mut components = Map::new();
     let mut paths_obj = Map::new();
     let mut refer = |m: &Message| -> Result<Value, ContractError> {
-        let mut g = settings(m.contract, "/components/schemas").into_generator();
+        let mut g = settings(m.direction, "/components/schemas").into_generator();
         let r = (m.schema)(&mut g);
         merge(&mut components, g.take_definitions(true))?;
         Ok(r.to_value())
@@ -404,10 +411,7 @@ pub fn openapi() -> Result<Value, ContractError> {
             .or_insert_with(|| json!({}));
         item[e.method.to_ascii_lowercase()] = op;
     }
-    for m in [
-        reply::<protocol::Refusal>("Refusal"),
-        reply::<protocol::BadRequest>("ErrorBody"),
-    ] {
+    for m in error_bodies() {
         refer(&m)?;
     }
     Ok(json!({
@@ -561,7 +565,7 @@ mod tests {
     fn requests_refuse_unknown_fields_and_need_the_version() {
         for m in messages() {
             let s = message_schema(&m);
-            if m.contract == Direction::Request {
+            if m.direction == Direction::Request {
                 assert_eq!(s["additionalProperties"], json!(false), "{}", m.name);
             }
             let needs_version = s["properties"].get("version").is_some();
