@@ -2,19 +2,76 @@
 //! APIs. Only a hash of each secret is stored.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use serde::Serialize;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, Row};
+use tokio::time::Instant;
 
 use super::lookup::Fetch;
-use super::{Db, Write, from_db, pad, placeholders, sets, to_db};
+use super::{Backend, Db, Write, from_db, pad, placeholders, sets, to_db};
 use crate::CenterError;
 
-/// A live key's service and secret hash (`None`: unknown or revoked), in
-/// one query shared with the other requests reading at the same moment
-/// (see [`lookup`](super::lookup)).
-pub async fn live(db: &Db, key_id: &str) -> Result<Option<(String, Vec<u8>)>, CenterError> {
-    db.api_keys.get(key_id.to_owned()).await
+/// How long this process trusts a live key it read before reading it
+/// again. A key revoked in this process stops working at once; one revoked
+/// by another (the admin command, another center on the same database)
+/// within this time.
+pub const KEY_TTL: Duration = Duration::from_secs(1);
+
+/// Live keys kept at most; beyond, the oldest reads are dropped.
+const CACHED_KEYS: usize = 1024;
+
+/// A live key's service and secret hash.
+type Live = (String, Vec<u8>);
+
+/// The live keys this process read in the last [`KEY_TTL`]: a bank has a
+/// handful of keys and sends each with every request, so all but one
+/// request a second are answered from memory. Unknown and revoked IDs are
+/// never kept, so made-up IDs take no room.
+#[derive(Debug, Default)]
+pub(crate) struct KeyCache(Mutex<HashMap<String, (Instant, Live)>>);
+
+impl KeyCache {
+    fn get(&self, key_id: &str) -> Option<Live> {
+        let keys = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.get(key_id)
+            .filter(|(read, _)| read.elapsed() < KEY_TTL)
+            .map(|(_, live)| live.clone())
+    }
+
+    fn put(&self, key_id: &str, live: &Live) {
+        let mut keys = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if keys.len() >= CACHED_KEYS {
+            keys.retain(|_, (read, _)| read.elapsed() < KEY_TTL);
+            if keys.len() >= CACHED_KEYS {
+                keys.clear();
+            }
+        }
+        keys.insert(key_id.to_owned(), (Instant::now(), live.clone()));
+    }
+
+    fn forget(&self, key_id: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key_id);
+    }
+}
+
+/// A live key's service and secret hash (`None`: unknown or revoked):
+/// from [`KeyCache`] when read in the last [`KEY_TTL`], otherwise in one
+/// query shared with the other requests reading at the same moment (see
+/// [`lookup`](super::lookup)).
+pub async fn live(db: &Db, key_id: &str) -> Result<Option<Live>, CenterError> {
+    if let Some(live) = db.key_cache.get(key_id) {
+        return Ok(Some(live));
+    }
+    let live = db.api_keys.get(key_id.to_owned()).await?;
+    if let Some(l) = &live {
+        db.key_cache.put(key_id, l);
+    }
+    Ok(live)
 }
 
 /// [`live`] keys, many at once.
@@ -26,7 +83,8 @@ impl Fetch for LiveKeys {
     type Value = (String, Vec<u8>);
 
     async fn fetch(
-        pool: &AnyPool,
+        conn: &mut AnyConnection,
+        _backend: Backend,
         keys: &[String],
     ) -> Result<HashMap<String, (String, Vec<u8>)>, CenterError> {
         let mut out = HashMap::with_capacity(keys.len());
@@ -40,7 +98,10 @@ impl Fetch for LiveKeys {
             for k in set.rows {
                 q = q.bind(k.as_str());
             }
-            for r in pad(q, set.padding(), &["TEXT"]).fetch_all(pool).await? {
+            for r in pad(q, set.padding(), &["TEXT"])
+                .fetch_all(&mut *conn)
+                .await?
+            {
                 out.insert(
                     r.try_get("key_id")?,
                     (r.try_get("service_id")?, r.try_get("secret_hash")?),
@@ -78,6 +139,7 @@ pub async fn insert(
 /// with this ID.
 pub async fn revoke(w: &mut Write<'_>, key_id: &str) -> Result<Option<String>, CenterError> {
     let at = w.at();
+    w.db().key_cache.forget(key_id);
     let row = sqlx::query(
         "UPDATE api_keys SET revoked_at = $1 WHERE key_id = $2 AND revoked_at IS NULL
          RETURNING service_id",

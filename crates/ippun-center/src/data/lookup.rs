@@ -16,11 +16,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::Arc;
 
-use sqlx::AnyPool;
+use sqlx::AnyConnection;
 use tokio::sync::oneshot;
 
-use super::MAX_SET;
 use super::failover::PoolCell;
+use super::{Backend, Conn, Held, MAX_SET};
 use crate::CenterError;
 use crate::combine::{Combiner, Runner};
 
@@ -39,9 +39,11 @@ pub trait Fetch: Send + Sync + 'static {
     /// What is found (absent keys are missing from the map).
     type Value: Clone + Send + 'static;
 
-    /// The values of `keys` (distinct, sorted, at most [`MAX_SET`]).
+    /// The values of `keys` (distinct, sorted, at most [`MAX_SET`]) in
+    /// `backend`'s database.
     fn fetch(
-        pool: &AnyPool,
+        conn: &mut AnyConnection,
+        backend: Backend,
         keys: &[Self::Key],
     ) -> impl Future<Output = Result<HashMap<Self::Key, Self::Value>, CenterError>> + Send;
 }
@@ -61,11 +63,22 @@ impl<F: Fetch> std::fmt::Debug for Lookup<F> {
 }
 
 impl<F: Fetch> Lookup<F> {
-    /// Reads through the pool in `pool`.
-    pub fn new(pool: Arc<PoolCell>) -> Self {
+    /// Reads through the pool in `pool`, a database of `backend`, on a
+    /// connection of its own when `keep` (see [`Held`]).
+    pub fn new(pool: Arc<PoolCell>, backend: Backend, keep: bool) -> Self {
+        let held = Arc::new(Held::new(keep));
         let run: Runner<Job<F>> = Box::new(move |jobs| {
-            let pool = pool.get();
-            Box::pin(async move { answer::<F>(&pool, jobs).await })
+            let (pool, held) = (pool.get(), held.clone());
+            Box::pin(async move {
+                match held.get(&pool).await {
+                    Ok(mut conn) => answer::<F>(&mut conn, backend, jobs).await,
+                    Err(e) if e.is_unavailable() => {
+                        tracing::warn!(error = %e, "shared read: database out of reach");
+                        unavailable::<F>(jobs.into_iter().map(|(_, r)| r));
+                    }
+                    Err(e) => send::<F>(jobs.into_iter().map(|(_, r)| r).collect(), Err(e)),
+                }
+            })
         });
         Self {
             combiner: Combiner::new(IN_FLIGHT, MAX_SET, QUEUE, run),
@@ -79,25 +92,31 @@ impl<F: Fetch> Lookup<F> {
     }
 }
 
-async fn answer<F: Fetch>(pool: &AnyPool, jobs: Vec<Job<F>>) {
+async fn answer<F: Fetch>(conn: &mut Conn<'_>, backend: Backend, jobs: Vec<Job<F>>) {
     let mut waiting: BTreeMap<F::Key, Vec<oneshot::Sender<Answer<F>>>> = BTreeMap::new();
     for (key, reply) in jobs {
         waiting.entry(key).or_default().push(reply);
     }
     let keys: Vec<F::Key> = waiting.keys().cloned().collect();
-    let found = match F::fetch(pool, &keys).await {
+    let Ok(c) = conn.conn() else {
+        unavailable::<F>(waiting.into_values().flatten());
+        return;
+    };
+    let found = match F::fetch(c, backend, &keys).await {
         Ok(found) => found,
         Err(e) if e.is_unavailable() => {
+            conn.discard();
             tracing::warn!(error = %e, "shared read: database out of reach");
-            for reply in waiting.into_values().flatten() {
-                let _ = reply.send(Err(CenterError::Unavailable));
-            }
+            unavailable::<F>(waiting.into_values().flatten());
             return;
         }
         Err(e) if keys.len() > 1 => {
             tracing::warn!(error = %e, keys = keys.len(), "shared read failed; reading each alone");
             for (key, replies) in waiting {
-                let one = F::fetch(pool, std::slice::from_ref(&key)).await;
+                let one = match conn.conn() {
+                    Ok(c) => F::fetch(c, backend, std::slice::from_ref(&key)).await,
+                    Err(e) => Err(e),
+                };
                 send::<F>(replies, one.map(|mut m| m.remove(&key)));
             }
             return;
@@ -109,6 +128,13 @@ async fn answer<F: Fetch>(pool: &AnyPool, jobs: Vec<Job<F>>) {
     };
     for (key, replies) in waiting {
         send::<F>(replies, Ok(found.get(&key).cloned()));
+    }
+}
+
+/// Answers every one of `replies`: the database is out of reach.
+fn unavailable<F: Fetch>(replies: impl IntoIterator<Item = oneshot::Sender<Answer<F>>>) {
+    for reply in replies {
+        let _ = reply.send(Err(CenterError::Unavailable));
     }
 }
 

@@ -40,6 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::pool::PoolConnection;
 use sqlx::{AnyConnection, AnyPool};
 
 pub use audit::{Action, Actor, AuditEntry, AuditRow, Outcome, Who};
@@ -165,6 +166,7 @@ pub async fn open_pool(
             let opts = AnyConnectOptions::from_str(&full_url)?;
             let pool = pool
                 .max_connections(if memory { 1 } else { 8 })
+                .test_before_acquire(false)
                 .idle_timeout(if memory {
                     None
                 } else {
@@ -224,6 +226,9 @@ pub struct Db {
     /// The verify path's reads, shared by the requests of one moment.
     subjects: lookup::Lookup<tokens::Subjects>,
     api_keys: lookup::Lookup<api_keys::LiveKeys>,
+    key_cache: api_keys::KeyCache,
+    /// The verify writer's connection.
+    verify_conn: Held,
 }
 
 impl Db {
@@ -235,9 +240,12 @@ impl Db {
         if let Some((hosts, options)) = standby {
             failover::watch(&pool, hosts, options);
         }
+        let keep = backend == Backend::Sqlite && url != "sqlite::memory:";
         Ok(Self {
-            subjects: lookup::Lookup::new(pool.clone()),
-            api_keys: lookup::Lookup::new(pool.clone()),
+            subjects: lookup::Lookup::new(pool.clone(), backend, keep),
+            api_keys: lookup::Lookup::new(pool.clone(), backend, keep),
+            verify_conn: Held::new(keep),
+            key_cache: api_keys::KeyCache::default(),
             pool,
             backend,
             gate: (backend == Backend::Sqlite).then(|| tokio::sync::Mutex::new(())),
@@ -269,14 +277,7 @@ impl Db {
     /// Waiting longer than the configured time fails as unavailable.
     /// Dropping the [`Write`] without [`Write::commit`] rolls it back.
     pub async fn write(&self, at: u64) -> Result<Write<'_>, CenterError> {
-        let turn = match &self.gate {
-            None => None,
-            Some(gate) => Some(
-                tokio::time::timeout(self.wait, gate.lock())
-                    .await
-                    .map_err(|_| CenterError::Db(sqlx::Error::PoolTimedOut))?,
-            ),
-        };
+        let turn = self.turn().await?;
         let pool = self.pool.get();
         let tx = match self.backend {
             // The write lock at once: a write that reads first (as most
@@ -285,21 +286,115 @@ impl Db {
             Backend::Postgres => pool.begin().await?,
         };
         Ok(Write {
+            db: self,
             tx,
             at,
-            backend: self.backend,
             _turn: turn,
         })
+    }
+}
+
+/// A connection that one busy path of the verify API keeps for itself,
+/// on a SQLite file: the pool tests a connection each time it is given
+/// back, and on SQLite that test is one more hand-off to the
+/// connection's thread and back. Elsewhere (PostgreSQL, whose pool
+/// follows a failover; an in-memory SQLite database, which is its one
+/// connection) each use takes one from the pool.
+#[derive(Debug)]
+pub(crate) struct Held {
+    slot: Option<tokio::sync::Mutex<Option<AnyConnection>>>,
+}
+
+impl Held {
+    /// Keeps a connection when `keep`.
+    pub(crate) fn new(keep: bool) -> Self {
+        Self {
+            slot: keep.then(|| tokio::sync::Mutex::new(None)),
+        }
+    }
+
+    /// The connection to use now (taken from `pool` the first time, and
+    /// again after a [`Conn::discard`]).
+    pub(crate) async fn get(&self, pool: &AnyPool) -> Result<Conn<'_>, CenterError> {
+        match &self.slot {
+            None => Ok(Conn::Pooled(Some(pool.acquire().await?))),
+            Some(slot) => {
+                let mut held = slot.lock().await;
+                if held.is_none() {
+                    // Out of the pool for good: closing the pool does not
+                    // wait for it, and it closes with the `Db`.
+                    *held = Some(pool.acquire().await?.detach());
+                }
+                Ok(Conn::Held(held))
+            }
+        }
+    }
+}
+
+/// A connection in use: a [`Held`] one, or one from the pool.
+pub(crate) enum Conn<'a> {
+    Held(tokio::sync::MutexGuard<'a, Option<AnyConnection>>),
+    Pooled(Option<PoolConnection<sqlx::Any>>),
+}
+
+impl Conn<'_> {
+    /// The connection (an error once discarded).
+    pub(crate) fn conn(&mut self) -> Result<&mut AnyConnection, CenterError> {
+        let conn = match self {
+            Self::Held(held) => held.as_mut(),
+            Self::Pooled(conn) => conn.as_deref_mut(),
+        };
+        conn.ok_or(CenterError::Corrupt(
+            "a connection used after it was closed",
+        ))
+    }
+
+    /// Closes a [`Held`] connection instead of using it again (it failed,
+    /// or may be inside a transaction that was not finished): closing
+    /// rolls back, and the next use takes a fresh one. One from the pool
+    /// goes back to it, which tests it.
+    pub(crate) fn discard(&mut self) {
+        match self {
+            Self::Held(held) => drop(held.take()),
+            Self::Pooled(conn) => drop(conn.take()),
+        }
+    }
+}
+
+/// This process's write turn, on SQLite (`None` on PostgreSQL).
+pub(crate) type Turn<'a> = Option<tokio::sync::MutexGuard<'a, ()>>;
+
+impl Db {
+    /// Whether the verify writer keeps a connection of its own.
+    pub(crate) fn keeps_verify_conn(&self) -> bool {
+        self.verify_conn.slot.is_some()
+    }
+
+    /// The verify writer's connection.
+    pub(crate) async fn verify_conn(&self) -> Result<Conn<'_>, CenterError> {
+        self.verify_conn.get(&self.pool.get()).await
+    }
+
+    /// Waits for this process's write turn (see [`Db::write`]).
+    pub(crate) async fn turn(&self) -> Result<Turn<'_>, CenterError> {
+        match &self.gate {
+            None => Ok(None),
+            Some(gate) => Ok(Some(
+                tokio::time::timeout(self.wait, gate.lock())
+                    .await
+                    .map_err(|_| CenterError::Db(sqlx::Error::PoolTimedOut))?,
+            )),
+        }
     }
 }
 
 /// One write: the transaction and the write turn it holds. Fields drop in
 /// order: the transaction (rolled back unless committed) before the turn.
 pub struct Write<'a> {
+    db: &'a Db,
     tx: sqlx::Transaction<'static, sqlx::Any>,
     at: u64,
-    backend: Backend,
-    _turn: Option<tokio::sync::MutexGuard<'a, ()>>,
+    _turn: Turn<'a>,
 }
 
 impl std::fmt::Debug for Write<'_> {
@@ -310,15 +405,15 @@ impl std::fmt::Debug for Write<'_> {
     }
 }
 
-impl Write<'_> {
+impl<'a> Write<'a> {
     /// The connection, for this layer's modules.
     pub(crate) fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
 
-    /// The engine, for the few statements the two spell differently.
-    pub(crate) fn backend(&self) -> Backend {
-        self.backend
+    /// The database written to, for this layer's modules.
+    pub(crate) fn db(&self) -> &'a Db {
+        self.db
     }
 
     /// The center time this write happens at.
@@ -418,6 +513,29 @@ pub(crate) fn pad<'q>(
         }
     }
     q
+}
+
+/// An aggregate that folds the rows of a query into one JSON text value,
+/// an array with one array of `columns` per row (`[]` for none).
+///
+/// SQLite runs on its own thread and hands each row of a result to the
+/// request on its own; under load those hand-offs, not the query, were
+/// most of the cost of a read of many rows. One value per query is one
+/// hand-off. Blobs must be given as lowercase hex (`hex(x)` / `encode(x,
+/// 'hex')`, see [`hex_of`]).
+pub(crate) fn json_rows(backend: Backend, columns: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("json_group_array(json_array({columns}))"),
+        Backend::Postgres => format!("COALESCE(json_agg(json_build_array({columns}))::text, '[]')"),
+    }
+}
+
+/// A blob column as lowercase hex, for [`json_rows`].
+pub(crate) fn hex_of(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("lower(hex({column}))"),
+        Backend::Postgres => format!("encode({column}, 'hex')"),
+    }
 }
 
 /// Unix seconds as stored in the database.

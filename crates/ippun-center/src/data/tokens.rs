@@ -5,12 +5,15 @@ use std::collections::HashMap;
 use ippun_core::OtpParams;
 use ippun_core::protocol::B32;
 use serde::Serialize;
-use sqlx::AnyPool;
+use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::lookup::Fetch;
-use super::{Db, Write, blob32, flag, from_db, pad, params_of, placeholders, sets, to_db};
+use super::{
+    Backend, Db, Write, blob32, flag, from_db, hex_of, json_rows, pad, params_of, placeholders,
+    sets, to_db,
+};
 use crate::CenterError;
 
 /// Where a token stands.
@@ -191,46 +194,102 @@ impl Fetch for Subjects {
     type Value = Subject;
 
     async fn fetch(
-        pool: &AnyPool,
+        conn: &mut AnyConnection,
+        backend: Backend,
         keys: &[Self::Key],
     ) -> Result<HashMap<Self::Key, Subject>, CenterError> {
+        let columns = format!(
+            "u.service_id, u.user_id, u.suspended, u.verify_locked_at, t.serial, t.state, {}, \
+             t.algorithm, t.digits, t.period, {}, t.expires_at, t.drift_steps, t.tx_enabled",
+            hex_of(backend, "t.key_enc"),
+            hex_of(backend, "t.device_key"),
+        );
         let mut out = HashMap::with_capacity(keys.len());
         for set in sets(keys) {
             let sql = format!(
-                concat!(
-                    "SELECT u.service_id AS u_service_id, u.user_id AS u_user_id, ",
-                    "u.suspended, u.verify_locked_at, ",
-                    token_columns!("t."),
-                    " FROM (VALUES {}) AS v
-                     JOIN users u ON u.service_id = v.column1 AND u.user_id = v.column2
-                     LEFT JOIN tokens t
-                       ON t.service_id = u.service_id AND t.user_id = u.user_id
-                      AND t.state = 'active'"
-                ),
+                "SELECT {} AS found FROM (VALUES {}) AS v
+                 JOIN users u ON u.service_id = v.column1 AND u.user_id = v.column2
+                 LEFT JOIN tokens t
+                   ON t.service_id = u.service_id AND t.user_id = u.user_id
+                  AND t.state = 'active'",
+                json_rows(backend, &columns),
                 placeholders(set.len, &["TEXT", "TEXT"])
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (sid, uid) in set.rows {
                 q = q.bind(sid.as_str()).bind(uid.as_str());
             }
-            for r in pad(q, set.padding(), &["TEXT", "TEXT"])
-                .fetch_all(pool)
+            let json: String = pad(q, set.padding(), &["TEXT", "TEXT"])
+                .fetch_one(&mut *conn)
                 .await?
-            {
-                let serial: Option<String> = r.try_get("serial")?;
+                .try_get("found")?;
+            let found: Vec<SubjectColumns> = serde_json::from_str(&json)
+                .map_err(|_| CenterError::Corrupt("a user and token read do not parse"))?;
+            for f in found {
+                let token = f.token()?;
                 out.insert(
-                    (r.try_get("u_service_id")?, r.try_get("u_user_id")?),
+                    (f.service_id, f.user_id),
                     Subject {
-                        suspended: flag(&r, "suspended")?,
-                        locked_at: r
-                            .try_get::<Option<i64>, _>("verify_locked_at")?
-                            .map(from_db),
-                        token: serial.map(|_| read(&r)).transpose()?,
+                        suspended: f.suspended != 0,
+                        locked_at: f.verify_locked_at.map(from_db),
+                        token,
                     },
                 );
             }
         }
         Ok(out)
+    }
+}
+
+/// One row of [`Subjects`], as [`json_rows`] gives it: the user, and the
+/// active token's columns (all `NULL` when the user has none).
+#[derive(serde::Deserialize)]
+struct SubjectColumns {
+    service_id: String,
+    user_id: String,
+    suspended: i64,
+    verify_locked_at: Option<i64>,
+    serial: Option<String>,
+    state: Option<String>,
+    key_enc: Option<String>,
+    algorithm: Option<String>,
+    digits: Option<i64>,
+    period: Option<i64>,
+    device_key: Option<String>,
+    expires_at: Option<i64>,
+    drift_steps: Option<i64>,
+    tx_enabled: Option<i64>,
+}
+
+impl SubjectColumns {
+    /// The active token, if the user has one.
+    fn token(&self) -> Result<Option<TokenRow>, CenterError> {
+        const BAD: CenterError = CenterError::Corrupt("a stored token row is incomplete");
+        let Some(serial) = &self.serial else {
+            return Ok(None);
+        };
+        let unhex = |h: &Option<String>| h.as_deref().and_then(|h| hex::decode(h).ok());
+        let device_key: [u8; 32] = unhex(&self.device_key)
+            .and_then(|v| v.try_into().ok())
+            .ok_or(CenterError::Corrupt(
+                "a stored 32-byte value has the wrong length",
+            ))?;
+        Ok(Some(TokenRow {
+            serial: serial.clone(),
+            service_id: self.service_id.clone(),
+            user_id: self.user_id.clone(),
+            status: TokenStatus::parse(self.state.as_deref().ok_or(BAD)?)?,
+            key_enc: unhex(&self.key_enc).ok_or(BAD)?,
+            params: params_of(
+                self.algorithm.as_deref().ok_or(BAD)?,
+                self.digits.ok_or(BAD)?,
+                self.period.ok_or(BAD)?,
+            )?,
+            device_key: ippun_core::protocol::Bytes(device_key),
+            expires_at: from_db(self.expires_at.ok_or(BAD)?),
+            drift_steps: self.drift_steps.ok_or(BAD)?,
+            tx_enabled: self.tx_enabled.ok_or(BAD)? != 0,
+        }))
     }
 }
 

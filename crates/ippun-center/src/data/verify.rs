@@ -3,12 +3,13 @@
 //! takes, the steps it accepts, the counts it sets. Tables `users` and
 //! `tokens`; each statement covers the whole batch.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::{
-    AuditEntry, Backend, Write, audit, from_db, pad, placeholders, placeholders_from, to_db,
+    AuditEntry, Backend, Conn, Db, Turn, Write, audit, from_db, json_rows, pad, placeholders,
+    placeholders_from, to_db,
 };
 use crate::CenterError;
 
@@ -45,61 +46,165 @@ pub struct Taken {
     pub steps: StepState,
 }
 
-/// Takes each of `users` (service ID, user ID; sorted, no repeats, at
-/// most `rows`, a power of two of at most [`MAX_SET`](super::MAX_SET)) that exists and
-/// has an active token, with that token, for the rest of the transaction:
-/// PostgreSQL locks both rows, in key order (so two writers taking
-/// overlapping sets never wait on each other in a circle, and what is read
-/// is the latest); SQLite's writes already run one at a time. Checks of
-/// one user thus run one after the other, in this process or another.
-pub async fn take(
-    w: &mut Write<'_>,
-    users: &[(&str, &str)],
+/// One row a batch takes, as [`json_rows`] gives it: service ID, user
+/// ID, wrong codes in a row, lock time, serial, last step, drift, lean.
+type TakenColumns = (
+    String,
+    String,
+    i64,
+    Option<i64>,
+    String,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+/// A verify batch's transaction: begun by [`Batch::take`], committed by
+/// [`Batch::write`]. Dropped before that, it is rolled back.
+pub struct Batch<'a> {
+    inner: Inner<'a>,
+    backend: Backend,
     rows: usize,
-) -> Result<HashMap<(String, String), Taken>, CenterError> {
-    const KEY: [&str; 2] = ["TEXT", "TEXT"];
-    let lock = match w.backend() {
-        Backend::Postgres => " FOR UPDATE OF u, t",
-        Backend::Sqlite => "",
-    };
-    let sql = format!(
-        "SELECT u.service_id, u.user_id, u.verify_failures, u.verify_locked_at,
-                t.serial, t.last_step, t.drift_steps, t.drift_lean
-         FROM (VALUES {}) AS v
-         JOIN users u ON u.service_id = v.column1 AND u.user_id = v.column2
-         JOIN tokens t ON t.service_id = u.service_id AND t.user_id = u.user_id
-                      AND t.state = 'active'
-         ORDER BY u.service_id, u.user_id{lock}",
-        placeholders(rows, &KEY)
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (sid, uid) in users {
-        q = q.bind(*sid).bind(*uid);
+}
+
+impl std::fmt::Debug for Batch<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
     }
-    let mut out = HashMap::with_capacity(users.len());
-    for r in pad(q, rows.saturating_sub(users.len()), &KEY)
-        .fetch_all(w.conn())
-        .await?
-    {
-        out.insert(
-            (r.try_get("service_id")?, r.try_get("user_id")?),
-            Taken {
-                user: UserState {
-                    failures: r.try_get("verify_failures")?,
-                    locked_at: r
-                        .try_get::<Option<i64>, _>("verify_locked_at")?
-                        .map(from_db),
-                },
-                serial: r.try_get("serial")?,
-                steps: StepState {
-                    last_step: r.try_get::<Option<i64>, _>("last_step")?.map(from_db),
-                    drift_steps: r.try_get("drift_steps")?,
-                    drift_lean: r.try_get("drift_lean")?,
-                },
-            },
+}
+
+enum Inner<'a> {
+    /// A transaction like any other write (PostgreSQL, in-memory SQLite).
+    Tx(Write<'a>),
+    /// SQLite: this process's write turn and a connection of its own. The
+    /// transaction's `BEGIN IMMEDIATE` goes in the same call as the read,
+    /// and its `COMMIT` in the same call as the writes: SQLite runs on its
+    /// own thread, and each call is a hand-off to it and back.
+    Sqlite {
+        _turn: Turn<'a>,
+        conn: Conn<'a>,
+        committed: bool,
+    },
+    /// [`Inner::Tx`], committed.
+    Done,
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if let Inner::Sqlite {
+            conn,
+            committed: false,
+            ..
+        } = &mut self.inner
+        {
+            // The connection may be inside the transaction: it is closed,
+            // not used again, and closing rolls it back.
+            conn.discard();
+        }
+    }
+}
+
+impl<'a> Batch<'a> {
+    /// Begins a batch at center time `at` and takes each of `users`
+    /// (service ID, user ID; sorted, no repeats, at most `rows`, a power
+    /// of two of at most [`MAX_SET`](super::MAX_SET)) that exists and has
+    /// an active token, with that token, for the rest of the transaction:
+    /// PostgreSQL locks both rows, in key order (so two writers taking
+    /// overlapping sets never wait on each other in a circle, and what is
+    /// read is the latest); on SQLite the transaction holds the database's
+    /// write lock from its start. Checks of one user thus run one after
+    /// the other, in this process or another.
+    pub async fn take(
+        db: &'a Db,
+        at: u64,
+        users: &[(&str, &str)],
+        rows: usize,
+    ) -> Result<(Self, HashMap<(String, String), Taken>), CenterError> {
+        const KEY: [&str; 2] = ["TEXT", "TEXT"];
+        let backend = db.backend();
+        let lock = match backend {
+            Backend::Postgres => " FOR UPDATE OF u, t",
+            Backend::Sqlite => "",
+        };
+        let select = format!(
+            "SELECT {} AS taken FROM (
+               SELECT u.service_id, u.user_id, u.verify_failures, u.verify_locked_at,
+                      t.serial, t.last_step, t.drift_steps, t.drift_lean
+               FROM (VALUES {}) AS v
+               JOIN users u ON u.service_id = v.column1 AND u.user_id = v.column2
+               JOIN tokens t ON t.service_id = u.service_id AND t.user_id = u.user_id
+                            AND t.state = 'active'
+               ORDER BY u.service_id, u.user_id{lock}) AS s",
+            json_rows(
+                backend,
+                "s.service_id, s.user_id, s.verify_failures, s.verify_locked_at, \
+                 s.serial, s.last_step, s.drift_steps, s.drift_lean"
+            ),
+            placeholders(rows, &KEY)
         );
+        let (inner, sql) = match backend {
+            // An in-memory SQLite database is its one pooled connection:
+            // a transaction like any other write.
+            Backend::Postgres => (Inner::Tx(db.write(at).await?), select),
+            Backend::Sqlite if !db.keeps_verify_conn() => (Inner::Tx(db.write(at).await?), select),
+            Backend::Sqlite => {
+                let turn = db.turn().await?;
+                let inner = Inner::Sqlite {
+                    _turn: turn,
+                    conn: db.verify_conn().await?,
+                    committed: false,
+                };
+                (inner, format!("BEGIN IMMEDIATE;\n{select}"))
+            }
+        };
+        let mut batch = Self {
+            inner,
+            backend,
+            rows,
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (sid, uid) in users {
+            q = q.bind(*sid).bind(*uid);
+        }
+        let found = pad(q, rows.saturating_sub(users.len()), &KEY)
+            .fetch_all(batch.conn()?)
+            .await?;
+        let json: String = match found.as_slice() {
+            [r] => r.try_get("taken")?,
+            _ => return Err(CenterError::Corrupt("a batch's read gave no rows")),
+        };
+        let found: Vec<TakenColumns> = serde_json::from_str(&json)
+            .map_err(|_| CenterError::Corrupt("the rows a batch took do not parse"))?;
+        let mut out = HashMap::with_capacity(found.len());
+        for (sid, uid, failures, locked_at, serial, last_step, drift_steps, drift_lean) in found {
+            out.insert(
+                (sid, uid),
+                Taken {
+                    user: UserState {
+                        failures,
+                        locked_at: locked_at.map(from_db),
+                    },
+                    serial,
+                    steps: StepState {
+                        last_step: last_step.map(from_db),
+                        drift_steps,
+                        drift_lean,
+                    },
+                },
+            );
+        }
+        Ok((batch, out))
     }
-    Ok(out)
+
+    fn conn(&mut self) -> Result<&mut AnyConnection, CenterError> {
+        match &mut self.inner {
+            Inner::Tx(w) => Ok(w.conn()),
+            Inner::Sqlite { conn, .. } => conn.conn(),
+            Inner::Done => Err(CenterError::Corrupt("a verify batch used after its commit")),
+        }
+    }
 }
 
 /// What a batch writes: the steps it accepts (serial and the token's new
@@ -115,62 +220,96 @@ pub struct Writes<'a> {
     pub audit: &'a [(u64, AuditEntry<'a>)],
 }
 
-/// Writes a batch in one round trip (each list at most `rows`, a power of
-/// two of at most [`MAX_SET`](super::MAX_SET); PostgreSQL: one statement, SQLite: three
-/// in one call). A step is written only if the token is still active and
-/// the step is newer than the stored one, so no step is accepted twice,
-/// whatever else writes. The serials whose step was written.
-pub async fn write(
-    w: &mut Write<'_>,
-    writes: &Writes<'_>,
-    rows: usize,
-) -> Result<HashSet<String>, CenterError> {
-    const STEP: [&str; 4] = ["TEXT", "BIGINT", "BIGINT", "BIGINT"];
-    const USER: [&str; 4] = ["TEXT", "TEXT", "BIGINT", "BIGINT"];
-    let accept = format!(
-        "UPDATE tokens SET last_step = v.column2, drift_steps = v.column3,
-            drift_lean = v.column4
-         FROM (VALUES {}) AS v
-         WHERE tokens.serial = v.column1 AND tokens.state = 'active'
-           AND (tokens.last_step IS NULL OR tokens.last_step < v.column2)
-         RETURNING tokens.serial",
-        placeholders_from(1, rows, &STEP)
-    );
-    let users = format!(
-        "UPDATE users SET verify_failures = v.column3, verify_locked_at = v.column4
-         FROM (VALUES {}) AS v
-         WHERE users.service_id = v.column1 AND users.user_id = v.column2",
-        placeholders_from(1 + rows * STEP.len(), rows, &USER)
-    );
-    let audit = audit::insert_sql(1 + rows * (STEP.len() + USER.len()), rows);
-    let sql = match w.backend() {
-        Backend::Postgres => format!(
-            "WITH accepted AS ({accept}), counted AS ({users}), audited AS ({audit})
-             SELECT serial FROM accepted"
-        ),
-        Backend::Sqlite => format!("{accept};\n{users};\n{audit}"),
-    };
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (serial, st) in writes.accepts {
-        q = q
-            .bind(*serial)
-            .bind(st.last_step.map(to_db))
-            .bind(st.drift_steps)
-            .bind(st.drift_lean);
+impl Batch<'_> {
+    /// Writes the batch and commits it, in one call (each list at most
+    /// the batch's `rows`; PostgreSQL: one statement, then the commit;
+    /// SQLite: the statements and the commit in one call). A step is
+    /// written only if the token is still active and the step is newer than
+    /// the stored one, so no step is accepted twice, whatever else writes.
+    ///
+    /// How many steps were written: on PostgreSQL a count short of the
+    /// accepts fails the batch before it commits. On SQLite it cannot be
+    /// short (the write lock is held since the read), and a short count
+    /// after the commit is answered as an error all the same.
+    pub async fn write(mut self, writes: &Writes<'_>) -> Result<u64, CenterError> {
+        const STEP: [&str; 4] = ["TEXT", "BIGINT", "BIGINT", "BIGINT"];
+        const USER: [&str; 4] = ["TEXT", "TEXT", "BIGINT", "BIGINT"];
+        let rows = self.rows;
+        let accept = format!(
+            "UPDATE tokens SET last_step = v.column2, drift_steps = v.column3,
+                drift_lean = v.column4
+             FROM (VALUES {}) AS v
+             WHERE tokens.serial = v.column1 AND tokens.state = 'active'
+               AND (tokens.last_step IS NULL OR tokens.last_step < v.column2)",
+            placeholders_from(1, rows, &STEP)
+        );
+        let users = format!(
+            "UPDATE users SET verify_failures = v.column3, verify_locked_at = v.column4
+             FROM (VALUES {}) AS v
+             WHERE users.service_id = v.column1 AND users.user_id = v.column2",
+            placeholders_from(1 + rows * STEP.len(), rows, &USER)
+        );
+        let audit = audit::insert_sql(1 + rows * (STEP.len() + USER.len()), rows);
+        let mut sql = match self.backend {
+            Backend::Postgres => format!(
+                "WITH accepted AS ({accept} RETURNING 1), counted AS ({users}),
+                      audited AS ({audit})
+                 SELECT count(*) AS accepted FROM accepted"
+            ),
+            Backend::Sqlite => {
+                format!("{accept};\nSELECT changes() AS accepted;\n{users};\n{audit}")
+            }
+        };
+        if let Inner::Sqlite { .. } = self.inner {
+            sql.push_str(";\nCOMMIT");
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (serial, st) in writes.accepts {
+            q = q
+                .bind(*serial)
+                .bind(st.last_step.map(to_db))
+                .bind(st.drift_steps)
+                .bind(st.drift_lean);
+        }
+        q = pad(q, rows.saturating_sub(writes.accepts.len()), &STEP);
+        for (sid, uid, st) in writes.users {
+            q = q
+                .bind(*sid)
+                .bind(*uid)
+                .bind(st.failures)
+                .bind(st.locked_at.map(to_db));
+        }
+        q = pad(q, rows.saturating_sub(writes.users.len()), &USER);
+        q = audit::bind_rows(q, writes.audit, rows);
+        // All rows, not the first: on SQLite a query stopped at its first row
+        // would leave the statements after it unrun.
+        let found = q.fetch_all(self.conn()?).await?;
+        let accepted = match found.as_slice() {
+            [r] => from_db(r.try_get("accepted")?),
+            _ => return Err(CenterError::Corrupt("a batch's write gave no count")),
+        };
+        let short = accepted != writes.accepts.len() as u64;
+        match &mut self.inner {
+            Inner::Tx(_) if short => return Err(stepped_meanwhile()),
+            Inner::Tx(_) => {
+                if let Inner::Tx(w) = std::mem::replace(&mut self.inner, Inner::Done) {
+                    w.commit().await?;
+                }
+            }
+            Inner::Sqlite { committed, .. } => {
+                *committed = true;
+                if short {
+                    tracing::error!("a verify batch wrote fewer steps than it accepted");
+                    return Err(stepped_meanwhile());
+                }
+            }
+            Inner::Done => {}
+        }
+        Ok(accepted)
     }
-    q = pad(q, rows.saturating_sub(writes.accepts.len()), &STEP);
-    for (sid, uid, st) in writes.users {
-        q = q
-            .bind(*sid)
-            .bind(*uid)
-            .bind(st.failures)
-            .bind(st.locked_at.map(to_db));
-    }
-    q = pad(q, rows.saturating_sub(writes.users.len()), &USER);
-    q = audit::bind_rows(q, writes.audit, rows);
-    let mut out = HashSet::with_capacity(writes.accepts.len());
-    for r in q.fetch_all(w.conn()).await? {
-        out.insert(r.try_get("serial")?);
-    }
-    Ok(out)
+}
+
+/// A step the batch accepted was written by someone else meanwhile.
+fn stepped_meanwhile() -> CenterError {
+    CenterError::Conflict("a step the batch accepted was written meanwhile".into())
 }

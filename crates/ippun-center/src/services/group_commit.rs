@@ -197,8 +197,8 @@ async fn commit(db: &Db, rules: Rules, checks: &[Check]) -> Result<Vec<Verdict>,
         .filter(|c| matches!(c.code, Code::Checked(_)))
         .map(|c| (c.service_id.as_str(), c.user_id.as_str()))
         .collect();
-    let mut w = db.write(at).await?;
-    let taken = verify::take(&mut w, &users.into_iter().collect::<Vec<_>>(), rows).await?;
+    let users: Vec<_> = users.into_iter().collect();
+    let (batch, taken) = verify::Batch::take(db, at, &users, rows).await?;
     let plan = decide(rules, checks, taken);
     let accepts: Vec<(&str, StepState)> = plan
         .steps
@@ -220,15 +220,9 @@ async fn commit(db: &Db, rules: Rules, checks: &[Check]) -> Result<Vec<Verdict>,
         users: &states,
         audit: &audit,
     };
-    let written = verify::write(&mut w, &writes, rows).await?;
-    if written.len() != accepts.len() {
-        // Another writer got in between (cannot happen while the rows are
-        // taken): roll back, and the checks are written again one by one.
-        return Err(CenterError::Conflict(
-            "a step the batch accepted was written meanwhile".into(),
-        ));
-    }
-    w.commit().await?;
+    // Fails if another writer got in between (cannot happen while the
+    // rows are taken); the checks are then written again one by one.
+    batch.write(&writes).await?;
     Ok(plan.verdicts.into_iter().map(|d| d.verdict).collect())
 }
 
