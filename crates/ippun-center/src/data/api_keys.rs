@@ -34,9 +34,14 @@ pub(crate) struct KeyCache(Mutex<HashMap<String, (Instant, Live)>>);
 
 impl KeyCache {
     fn get(&self, key_id: &str) -> Option<Live> {
+        self.get_at(key_id, Instant::now())
+    }
+
+    /// The key as read less than [`KEY_TTL`] before `now`.
+    fn get_at(&self, key_id: &str, now: Instant) -> Option<Live> {
         let keys = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         keys.get(key_id)
-            .filter(|(read, _)| read.elapsed() < KEY_TTL)
+            .filter(|(read, _)| now.saturating_duration_since(*read) < KEY_TTL)
             .map(|(_, live)| live.clone())
     }
 
@@ -187,4 +192,41 @@ pub async fn list(db: &Db, service_id: Option<&str>) -> Result<Vec<ApiKeyRow>, C
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_key_lasts_its_time_and_a_forgotten_one_is_gone() {
+        let cache = KeyCache::default();
+        let live = ("BANK".to_owned(), vec![7; 32]);
+        cache.put("k1", &live);
+        let read = Instant::now();
+        assert_eq!(cache.get_at("k1", read), Some(live.clone()));
+        assert_eq!(
+            cache.get_at("k1", read + KEY_TTL),
+            None,
+            "read again after the TTL"
+        );
+        assert_eq!(cache.get("k2"), None);
+        cache.forget("k1");
+        assert_eq!(cache.get_at("k1", read), None, "revoked here: gone at once");
+    }
+
+    #[test]
+    fn the_cache_stays_bounded() {
+        let cache = KeyCache::default();
+        let live = ("BANK".to_owned(), vec![7; 32]);
+        for i in 0..=CACHED_KEYS {
+            cache.put(&format!("k{i}"), &live);
+        }
+        let kept = cache.0.lock().unwrap().len();
+        assert!((1..=CACHED_KEYS).contains(&kept), "{kept}");
+        assert!(
+            cache.get(&format!("k{CACHED_KEYS}")).is_some(),
+            "the newest is kept"
+        );
+    }
 }

@@ -219,10 +219,15 @@ impl Fetch for Subjects {
             for (sid, uid) in set.rows {
                 q = q.bind(sid.as_str()).bind(uid.as_str());
             }
-            let json: String = pad(q, set.padding(), &["TEXT", "TEXT"])
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get("found")?;
+            // All rows (there is one), so that the statement runs to its
+            // end and the read ends with it on a connection kept open.
+            let rows = pad(q, set.padding(), &["TEXT", "TEXT"])
+                .fetch_all(&mut *conn)
+                .await?;
+            let json: String = match rows.as_slice() {
+                [r] => r.try_get("found")?,
+                _ => return Err(CenterError::Corrupt("a read of users gave no rows")),
+            };
             let found: Vec<SubjectColumns> = serde_json::from_str(&json)
                 .map_err(|_| CenterError::Corrupt("a user and token read do not parse"))?;
             for f in found {

@@ -145,9 +145,9 @@ impl<'a> Batch<'a> {
             placeholders(rows, &KEY)
         );
         let (inner, sql) = match backend {
+            Backend::Postgres => (Inner::Tx(db.write(at).await?), select),
             // An in-memory SQLite database is its one pooled connection:
             // a transaction like any other write.
-            Backend::Postgres => (Inner::Tx(db.write(at).await?), select),
             Backend::Sqlite if !db.keeps_verify_conn() => (Inner::Tx(db.write(at).await?), select),
             Backend::Sqlite => {
                 let turn = db.turn().await?;
