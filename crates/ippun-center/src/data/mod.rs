@@ -530,6 +530,26 @@ pub(crate) fn json_rows(backend: Backend, columns: &str) -> String {
     }
 }
 
+/// Runs `q`, a query of one [`json_rows`] value in `column`, on `conn`, and
+/// parses that value; `what` names the read in the error if it is not
+/// there or does not parse. All rows are fetched (there is one), so that
+/// the statements run to their end and the read ends with them, also on
+/// a connection kept open (see [`Held`]).
+pub(crate) async fn fetch_json<T: serde::de::DeserializeOwned>(
+    q: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    conn: &mut AnyConnection,
+    column: &str,
+    what: &'static str,
+) -> Result<T, CenterError> {
+    use sqlx::Row;
+    let rows = q.fetch_all(conn).await?;
+    let json: String = match rows.as_slice() {
+        [r] => r.try_get(column)?,
+        _ => return Err(CenterError::Corrupt(what)),
+    };
+    serde_json::from_str(&json).map_err(|_| CenterError::Corrupt(what))
+}
+
 /// A blob column as lowercase hex, for [`json_rows`].
 pub(crate) fn hex_of(backend: Backend, column: &str) -> String {
     match backend {

@@ -11,8 +11,8 @@ use sqlx::any::AnyRow;
 
 use super::lookup::Fetch;
 use super::{
-    Backend, Db, Write, blob32, flag, from_db, hex_of, json_rows, pad, params_of, placeholders,
-    sets, to_db,
+    Backend, Db, Write, blob32, fetch_json, flag, from_db, hex_of, json_rows, pad, params_of,
+    placeholders, sets, to_db,
 };
 use crate::CenterError;
 
@@ -219,17 +219,13 @@ impl Fetch for Subjects {
             for (sid, uid) in set.rows {
                 q = q.bind(sid.as_str()).bind(uid.as_str());
             }
-            // All rows (there is one), so that the statement runs to its
-            // end and the read ends with it on a connection kept open.
-            let rows = pad(q, set.padding(), &["TEXT", "TEXT"])
-                .fetch_all(&mut *conn)
-                .await?;
-            let json: String = match rows.as_slice() {
-                [r] => r.try_get("found")?,
-                _ => return Err(CenterError::Corrupt("a read of users gave no rows")),
-            };
-            let found: Vec<SubjectColumns> = serde_json::from_str(&json)
-                .map_err(|_| CenterError::Corrupt("a user and token read do not parse"))?;
+            let found: Vec<SubjectColumns> = fetch_json(
+                pad(q, set.padding(), &["TEXT", "TEXT"]),
+                conn,
+                "found",
+                "a read of users and their tokens gave no readable value",
+            )
+            .await?;
             for f in found {
                 let token = f.token()?;
                 out.insert(

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, Row};
 
 use super::{
-    AuditEntry, Backend, Conn, Db, Turn, Write, audit, from_db, json_rows, pad, placeholders,
-    placeholders_from, to_db,
+    AuditEntry, Backend, Conn, Db, Turn, Write, audit, fetch_json, from_db, json_rows, pad,
+    placeholders, placeholders_from, to_db,
 };
 use crate::CenterError;
 
@@ -82,23 +82,14 @@ enum Inner<'a> {
     /// transaction's `BEGIN IMMEDIATE` goes in the same call as the read,
     /// and its `COMMIT` in the same call as the writes: SQLite runs on its
     /// own thread, and each call is a hand-off to it and back.
-    Sqlite {
-        _turn: Turn<'a>,
-        conn: Conn<'a>,
-        committed: bool,
-    },
-    /// [`Inner::Tx`], committed.
+    Sqlite { _turn: Turn<'a>, conn: Conn<'a> },
+    /// Committed: the turn given back, the kept connection kept.
     Done,
 }
 
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
-        if let Inner::Sqlite {
-            conn,
-            committed: false,
-            ..
-        } = &mut self.inner
-        {
+        if let Inner::Sqlite { conn, .. } = &mut self.inner {
             // The connection may be inside the transaction: it is closed,
             // not used again, and closing rolls it back.
             conn.discard();
@@ -154,7 +145,6 @@ impl<'a> Batch<'a> {
                 let inner = Inner::Sqlite {
                     _turn: turn,
                     conn: db.verify_conn().await?,
-                    committed: false,
                 };
                 (inner, format!("BEGIN IMMEDIATE;\n{select}"))
             }
@@ -168,15 +158,13 @@ impl<'a> Batch<'a> {
         for (sid, uid) in users {
             q = q.bind(*sid).bind(*uid);
         }
-        let found = pad(q, rows.saturating_sub(users.len()), &KEY)
-            .fetch_all(batch.conn()?)
-            .await?;
-        let json: String = match found.as_slice() {
-            [r] => r.try_get("taken")?,
-            _ => return Err(CenterError::Corrupt("a batch's read gave no rows")),
-        };
-        let found: Vec<TakenColumns> = serde_json::from_str(&json)
-            .map_err(|_| CenterError::Corrupt("the rows a batch took do not parse"))?;
+        let found: Vec<TakenColumns> = fetch_json(
+            pad(q, rows.saturating_sub(users.len()), &KEY),
+            batch.conn()?,
+            "taken",
+            "the rows a batch took gave no readable value",
+        )
+        .await?;
         let mut out = HashMap::with_capacity(found.len());
         for (sid, uid, failures, locked_at, serial, last_step, drift_steps, drift_lean) in found {
             out.insert(
@@ -289,23 +277,21 @@ impl Batch<'_> {
             _ => return Err(CenterError::Corrupt("a batch's write gave no count")),
         };
         let short = accepted != writes.accepts.len() as u64;
-        match &mut self.inner {
-            Inner::Tx(_) if short => return Err(stepped_meanwhile()),
-            Inner::Tx(_) => {
-                if let Inner::Tx(w) = std::mem::replace(&mut self.inner, Inner::Done) {
-                    w.commit().await?;
-                }
+        // Out of the batch, so that dropping the batch now rolls nothing
+        // back: a transaction short of its steps is dropped (rolled back)
+        // here, and a SQLite one is already committed.
+        match std::mem::replace(&mut self.inner, Inner::Done) {
+            Inner::Tx(_) if short => Err(stepped_meanwhile()),
+            Inner::Tx(w) => {
+                w.commit().await?;
+                Ok(accepted)
             }
-            Inner::Sqlite { committed, .. } => {
-                *committed = true;
-                if short {
-                    tracing::error!("a verify batch wrote fewer steps than it accepted");
-                    return Err(stepped_meanwhile());
-                }
+            Inner::Sqlite { .. } if short => {
+                tracing::error!("a verify batch wrote fewer steps than it accepted");
+                Err(stepped_meanwhile())
             }
-            Inner::Done => {}
+            Inner::Sqlite { .. } | Inner::Done => Ok(accepted),
         }
-        Ok(accepted)
     }
 }
 
