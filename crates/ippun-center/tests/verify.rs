@@ -1402,6 +1402,79 @@ on_both!(
     nonce_spam_does_not_stop_a_correction,
 );
 
+/// PostgreSQL writes a batch in one statement when its users' rows are
+/// still as the requests read them; a read that another write overtook
+/// writes nothing (the batch is then decided again on rows taken under
+/// lock), and the same write on a fresh read goes through.
+#[test]
+fn a_batch_read_before_another_write_writes_nothing() {
+    use ippun_center::data::audit::{Action, AuditEntry, Outcome, Who};
+    use ippun_center::data::tokens;
+    use ippun_center::data::verify::{self, StepState, Writes};
+
+    let e = Env::new(Backend::Postgres);
+    let totp = e.provision("alice");
+    let (_, v) = e.verify("alice", &e.code(&totp, 0));
+    assert_eq!(reason(&v), "ok");
+    let step = v["step"].as_u64().unwrap();
+    let db = e.center.db();
+    let read = || {
+        e.rt.block_on(tokens::subject(db, SERVICE, "alice"))
+            .unwrap()
+            .unwrap()
+            .seen
+            .unwrap()
+    };
+    let stale = read();
+    assert_eq!(stale.steps.last_step, Some(step));
+    e.advance(60);
+    let (_, v) = e.verify("alice", &e.code(&totp, 0));
+    assert_eq!(reason(&v), "ok", "a newer step overtakes the read");
+
+    let audits = || e.count("SELECT COUNT(*) FROM audit WHERE action = 'verify'");
+    let before = audits();
+    let write = |seen: &verify::Taken, step: u64| {
+        let accepts = [(
+            seen.serial.as_str(),
+            StepState {
+                last_step: Some(step),
+                ..seen.steps
+            },
+        )];
+        let who = Who {
+            service: Some(SERVICE),
+            user: Some("alice"),
+            serial: Some(&seen.serial),
+        };
+        let entry = AuditEntry::new(
+            Actor::Tool("t"),
+            Action::Verify,
+            who,
+            Outcome::Verdict("ok"),
+        );
+        let audit = [(e.now(), entry)];
+        let writes = Writes {
+            accepts: &accepts,
+            users: &[],
+            audit: &audit,
+        };
+        e.rt.block_on(verify::write_if_unchanged(
+            db,
+            &[(SERVICE, "alice", seen)],
+            &writes,
+            1,
+        ))
+        .unwrap()
+    };
+    assert_eq!(write(&stale, step + 5), None, "the read is out of date");
+    assert_eq!(audits(), before, "nothing written");
+    assert_eq!(read().steps.last_step, Some(step + 1));
+    let fresh = read();
+    assert_eq!(write(&fresh, step + 5), Some(1), "unchanged: written");
+    assert_eq!(audits(), before + 1);
+    assert_eq!(read().steps.last_step, Some(step + 5));
+}
+
 // ---------------------------------------------------------------------------
 // The database going away
 // ---------------------------------------------------------------------------

@@ -89,7 +89,7 @@ impl Fetch for LiveKeys {
 
     async fn fetch(
         conn: &mut AnyConnection,
-        _backend: Backend,
+        backend: Backend,
         keys: &[String],
     ) -> Result<HashMap<String, (String, Vec<u8>)>, CenterError> {
         let mut out = HashMap::with_capacity(keys.len());
@@ -97,7 +97,7 @@ impl Fetch for LiveKeys {
             let sql = format!(
                 "SELECT key_id, service_id, secret_hash FROM api_keys
                  WHERE revoked_at IS NULL AND key_id IN (VALUES {})",
-                placeholders(set.len, &["TEXT"])
+                placeholders(backend, set.len, &["TEXT"])
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for k in set.rows {

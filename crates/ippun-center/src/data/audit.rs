@@ -4,7 +4,7 @@ use ippun_core::ErrorCode;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
-use super::{Db, from_db, to_db};
+use super::{Backend, Db, from_db, to_db};
 use crate::CenterError;
 
 /// Who acted.
@@ -241,11 +241,13 @@ impl<'a> AuditEntry<'a> {
 
 pub(super) async fn insert(
     conn: &mut AnyConnection,
+    backend: Backend,
     at: u64,
     e: &AuditEntry<'_>,
 ) -> Result<(), CenterError> {
     let one = [(at, e.clone())];
-    bind_rows(sqlx::query(sqlx::AssertSqlSafe(insert_sql(1, 1))), &one, 1)
+    let sql = insert_sql(backend, 1, 1);
+    bind_rows(sqlx::query(sqlx::AssertSqlSafe(sql)), &one, 1)
         .execute(conn)
         .await?;
     Ok(())
@@ -258,17 +260,11 @@ const TYPES: [&str; 8] = [
 
 /// The audit row insert of a set-based statement: its first `$n` is
 /// `first`, `rows` rows (bound with [`bind_rows`], padding skipped).
-pub(super) fn insert_sql(first: usize, rows: usize) -> String {
+pub(super) fn insert_sql(backend: Backend, first: usize, rows: usize) -> String {
     format!(
         "INSERT INTO audit (at, actor, action, service_id, user_id, serial, outcome, detail)
          SELECT * FROM (VALUES {}) AS v WHERE v.column1 IS NOT NULL",
-        super::placeholders_from(
-            first,
-            rows,
-            &[
-                "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT"
-            ]
-        )
+        super::placeholders_from(backend, first, rows, &TYPES)
     )
 }
 

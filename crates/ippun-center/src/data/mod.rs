@@ -423,8 +423,8 @@ impl<'a> Write<'a> {
 
     /// Writes `entry` to the audit log, inside this transaction.
     pub async fn audit(&mut self, entry: AuditEntry<'_>) -> Result<(), CenterError> {
-        let at = self.at;
-        audit::insert(self.conn(), at, &entry).await
+        let (at, backend) = (self.at, self.db.backend());
+        audit::insert(self.conn(), backend, at, &entry).await
     }
 
     /// Commits, then gives the write turn back.
@@ -464,17 +464,28 @@ pub(crate) fn sets<T>(items: &[T]) -> impl Iterator<Item = Set<'_, T>> {
     })
 }
 
-/// `rows` parenthesised rows of `$n` placeholders, each cast to its
-/// column's type (`TEXT`, `BIGINT`): `(CAST($1 AS TEXT), …), (…)`. Both
-/// engines read the casts, and PostgreSQL needs them to type a `VALUES`
-/// list that no column gives a type to.
-pub(crate) fn placeholders(rows: usize, types: &[&str]) -> String {
-    placeholders_from(1, rows, types)
+/// `rows` parenthesised rows of placeholders, each cast to its column's
+/// type (`TEXT`, `BIGINT`): `(CAST($1 AS TEXT), …), (…)`. Both engines
+/// read the casts, and PostgreSQL needs them to type a `VALUES` list that
+/// no column gives a type to.
+///
+/// On SQLite the placeholders are anonymous (`?`), bound in the order they
+/// appear, also across the statements of one call: SQLite finds a
+/// numbered one's name by a walk over all of them, once per value bound,
+/// which for a batch's hundreds of values cost as much as running the
+/// statements. A statement built with these has no other placeholders.
+pub(crate) fn placeholders(backend: Backend, rows: usize, types: &[&str]) -> String {
+    placeholders_from(backend, 1, rows, types)
 }
 
-/// [`placeholders`] whose first is `$first`, for a statement that has
-/// others before them.
-pub(crate) fn placeholders_from(first: usize, rows: usize, types: &[&str]) -> String {
+/// [`placeholders`] whose first is `$first` on PostgreSQL, for a statement
+/// (or a call) that has others before them.
+pub(crate) fn placeholders_from(
+    backend: Backend,
+    first: usize,
+    rows: usize,
+    types: &[&str],
+) -> String {
     use std::fmt::Write as _;
     let mut s = String::with_capacity(rows * types.len() * 24);
     let mut n = first - 1;
@@ -488,7 +499,10 @@ pub(crate) fn placeholders_from(first: usize, rows: usize, types: &[&str]) -> St
             if c > 0 {
                 s.push_str(", ");
             }
-            let _ = write!(s, "CAST(${n} AS {ty})");
+            let _ = match backend {
+                Backend::Postgres => write!(s, "CAST(${n} AS {ty})"),
+                Backend::Sqlite => write!(s, "CAST(? AS {ty})"),
+            };
         }
         s.push(')');
     }
@@ -628,9 +642,16 @@ mod tests {
     #[test]
     fn placeholders_number_and_cast_every_value() {
         assert_eq!(
-            placeholders(2, &["TEXT", "BIGINT"]),
+            placeholders(Backend::Postgres, 2, &["TEXT", "BIGINT"]),
             "(CAST($1 AS TEXT), CAST($2 AS BIGINT)), (CAST($3 AS TEXT), CAST($4 AS BIGINT))"
         );
-        assert_eq!(placeholders_from(3, 1, &["TEXT"]), "(CAST($3 AS TEXT))");
+        assert_eq!(
+            placeholders_from(Backend::Postgres, 3, 1, &["TEXT"]),
+            "(CAST($3 AS TEXT))"
+        );
+        assert_eq!(
+            placeholders_from(Backend::Sqlite, 3, 2, &["TEXT"]),
+            "(CAST(? AS TEXT)), (CAST(? AS TEXT))"
+        );
     }
 }

@@ -10,6 +10,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::lookup::Fetch;
+use super::verify::{StepState, Taken, UserState};
 use super::{
     Backend, Db, Write, blob32, fetch_json, flag, from_db, hex_of, json_rows, pad, params_of,
     placeholders, sets, to_db,
@@ -176,6 +177,10 @@ pub struct Subject {
     pub locked_at: Option<u64>,
     /// The active token, if any.
     pub token: Option<TokenRow>,
+    /// With an active token: the verify API's state of the user and the
+    /// token as read, which a batch may write over if it is unchanged
+    /// (see [`write_if_unchanged`](super::verify::write_if_unchanged)).
+    pub seen: Option<Taken>,
 }
 
 /// The user and their active token (`None`: no such user), in one query
@@ -200,7 +205,8 @@ impl Fetch for Subjects {
     ) -> Result<HashMap<Self::Key, Subject>, CenterError> {
         let columns = format!(
             "u.service_id, u.user_id, u.suspended, u.verify_locked_at, t.serial, t.state, {}, \
-             t.algorithm, t.digits, t.period, {}, t.expires_at, t.drift_steps, t.tx_enabled",
+             t.algorithm, t.digits, t.period, {}, t.expires_at, t.drift_steps, t.tx_enabled, \
+             u.verify_failures, t.last_step, t.drift_lean",
             hex_of(backend, "t.key_enc"),
             hex_of(backend, "t.device_key"),
         );
@@ -213,7 +219,7 @@ impl Fetch for Subjects {
                    ON t.service_id = u.service_id AND t.user_id = u.user_id
                   AND t.state = 'active'",
                 json_rows(backend, &columns),
-                placeholders(set.len, &["TEXT", "TEXT"])
+                placeholders(backend, set.len, &["TEXT", "TEXT"])
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (sid, uid) in set.rows {
@@ -228,12 +234,14 @@ impl Fetch for Subjects {
             .await?;
             for f in found {
                 let token = f.token()?;
+                let seen = f.seen()?;
                 out.insert(
                     (f.service_id, f.user_id),
                     Subject {
                         suspended: f.suspended != 0,
                         locked_at: f.verify_locked_at.map(from_db),
                         token,
+                        seen,
                     },
                 );
             }
@@ -260,6 +268,9 @@ struct SubjectColumns {
     expires_at: Option<i64>,
     drift_steps: Option<i64>,
     tx_enabled: Option<i64>,
+    verify_failures: i64,
+    last_step: Option<i64>,
+    drift_lean: Option<i64>,
 }
 
 impl SubjectColumns {
@@ -290,6 +301,29 @@ impl SubjectColumns {
             expires_at: from_db(self.expires_at.ok_or(BAD)?),
             drift_steps: self.drift_steps.ok_or(BAD)?,
             tx_enabled: self.tx_enabled.ok_or(BAD)? != 0,
+        }))
+    }
+}
+
+impl SubjectColumns {
+    /// The verify API's state of the user and their active token, if
+    /// they have one.
+    fn seen(&self) -> Result<Option<Taken>, CenterError> {
+        const BAD: CenterError = CenterError::Corrupt("a stored token row is incomplete");
+        let Some(serial) = &self.serial else {
+            return Ok(None);
+        };
+        Ok(Some(Taken {
+            user: UserState {
+                failures: self.verify_failures,
+                locked_at: self.verify_locked_at.map(from_db),
+            },
+            serial: serial.clone(),
+            steps: StepState {
+                last_step: self.last_step.map(from_db),
+                drift_steps: self.drift_steps.ok_or(BAD)?,
+                drift_lean: self.drift_lean.ok_or(BAD)?,
+            },
         }))
     }
 }

@@ -133,7 +133,7 @@ impl<'a> Batch<'a> {
                 "s.service_id, s.user_id, s.verify_failures, s.verify_locked_at, \
                  s.serial, s.last_step, s.drift_steps, s.drift_lean"
             ),
-            placeholders(rows, &KEY)
+            placeholders(backend, rows, &KEY)
         );
         let (inner, sql) = match backend {
             Backend::Postgres => (Inner::Tx(db.write(at).await?), select),
@@ -220,24 +220,7 @@ impl Batch<'_> {
     /// short (the write lock is held since the read), and a short count
     /// after the commit is answered as an error all the same.
     pub async fn write(mut self, writes: &Writes<'_>) -> Result<u64, CenterError> {
-        const STEP: [&str; 4] = ["TEXT", "BIGINT", "BIGINT", "BIGINT"];
-        const USER: [&str; 4] = ["TEXT", "TEXT", "BIGINT", "BIGINT"];
-        let rows = self.rows;
-        let accept = format!(
-            "UPDATE tokens SET last_step = v.column2, drift_steps = v.column3,
-                drift_lean = v.column4
-             FROM (VALUES {}) AS v
-             WHERE tokens.serial = v.column1 AND tokens.state = 'active'
-               AND (tokens.last_step IS NULL OR tokens.last_step < v.column2)",
-            placeholders_from(1, rows, &STEP)
-        );
-        let users = format!(
-            "UPDATE users SET verify_failures = v.column3, verify_locked_at = v.column4
-             FROM (VALUES {}) AS v
-             WHERE users.service_id = v.column1 AND users.user_id = v.column2",
-            placeholders_from(1 + rows * STEP.len(), rows, &USER)
-        );
-        let audit = audit::insert_sql(1 + rows * (STEP.len() + USER.len()), rows);
+        let [accept, users, audit] = write_sql(self.backend, 1, self.rows, "");
         let mut sql = match self.backend {
             Backend::Postgres => format!(
                 "WITH accepted AS ({accept} RETURNING 1), counted AS ({users}),
@@ -251,24 +234,7 @@ impl Batch<'_> {
         if let Inner::Sqlite { .. } = self.inner {
             sql.push_str(";\nCOMMIT");
         }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (serial, st) in writes.accepts {
-            q = q
-                .bind(*serial)
-                .bind(st.last_step.map(to_db))
-                .bind(st.drift_steps)
-                .bind(st.drift_lean);
-        }
-        q = pad(q, rows.saturating_sub(writes.accepts.len()), &STEP);
-        for (sid, uid, st) in writes.users {
-            q = q
-                .bind(*sid)
-                .bind(*uid)
-                .bind(st.failures)
-                .bind(st.locked_at.map(to_db));
-        }
-        q = pad(q, rows.saturating_sub(writes.users.len()), &USER);
-        q = audit::bind_rows(q, writes.audit, rows);
+        let q = bind_writes(sqlx::query(sqlx::AssertSqlSafe(sql)), writes, self.rows);
         // All rows, not the first: on SQLite a query stopped at its first row
         // would leave the statements after it unrun.
         let found = q.fetch_all(self.conn()?).await?;
@@ -293,6 +259,134 @@ impl Batch<'_> {
             Inner::Sqlite { .. } | Inner::Done => Ok(accepted),
         }
     }
+}
+
+/// Column types of a step accepted and of a user's new counts, as
+/// [`write_sql`] and [`bind_writes`] place them.
+const STEP: [&str; 4] = ["TEXT", "BIGINT", "BIGINT", "BIGINT"];
+const USER: [&str; 4] = ["TEXT", "TEXT", "BIGINT", "BIGINT"];
+
+/// The three statements that write a batch of `rows` (the steps accepted,
+/// the users' counts, the audit rows), whose placeholders start at
+/// `first`, each with `guard` added to its condition.
+fn write_sql(backend: Backend, first: usize, rows: usize, guard: &str) -> [String; 3] {
+    let accept = format!(
+        "UPDATE tokens SET last_step = v.column2, drift_steps = v.column3,
+            drift_lean = v.column4
+         FROM (VALUES {}) AS v
+         WHERE tokens.serial = v.column1 AND tokens.state = 'active'
+           AND (tokens.last_step IS NULL OR tokens.last_step < v.column2){guard}",
+        placeholders_from(backend, first, rows, &STEP)
+    );
+    let users = format!(
+        "UPDATE users SET verify_failures = v.column3, verify_locked_at = v.column4
+         FROM (VALUES {}) AS v
+         WHERE users.service_id = v.column1 AND users.user_id = v.column2{guard}",
+        placeholders_from(backend, first + rows * STEP.len(), rows, &USER)
+    );
+    let audit = format!(
+        "{}{guard}",
+        audit::insert_sql(backend, first + rows * (STEP.len() + USER.len()), rows)
+    );
+    [accept, users, audit]
+}
+
+/// `q` with `writes` bound for [`write_sql`], each list padded to `rows`.
+fn bind_writes<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    writes: &'q Writes<'_>,
+    rows: usize,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for (serial, st) in writes.accepts {
+        q = q
+            .bind(*serial)
+            .bind(st.last_step.map(to_db))
+            .bind(st.drift_steps)
+            .bind(st.drift_lean);
+    }
+    q = pad(q, rows.saturating_sub(writes.accepts.len()), &STEP);
+    for (sid, uid, st) in writes.users {
+        q = q
+            .bind(*sid)
+            .bind(*uid)
+            .bind(st.failures)
+            .bind(st.locked_at.map(to_db));
+    }
+    q = pad(q, rows.saturating_sub(writes.users.len()), &USER);
+    audit::bind_rows(q, writes.audit, rows)
+}
+
+/// PostgreSQL: writes a batch decided on the state its requests read
+/// (`seen`: service ID, user ID and their state, sorted by user, no
+/// repeats, at most `rows`), in one statement and its own transaction,
+/// if and only if every one of those users and their active token are
+/// still as read. The statement first takes those rows (`FOR UPDATE`, in
+/// key order, as [`Batch::take`] does) where they are unchanged; when it
+/// took them all it writes, else it writes nothing.
+///
+/// `Some(steps written)`, or `None` when something changed since the read
+/// (nothing is written; the batch must be decided again on rows taken
+/// with [`Batch::take`]). Each step is still written only if it is newer
+/// than the stored one.
+pub async fn write_if_unchanged(
+    db: &Db,
+    seen: &[(&str, &str, &Taken)],
+    writes: &Writes<'_>,
+    rows: usize,
+) -> Result<Option<u64>, CenterError> {
+    const SEEN: [&str; 8] = [
+        "TEXT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "BIGINT",
+    ];
+    let backend = Backend::Postgres;
+    let first = 2 + rows * SEEN.len();
+    let [accept, users, audit] = write_sql(backend, first, rows, " AND (SELECT yes FROM same)");
+    let sql = format!(
+        "WITH taken AS (
+           SELECT 1 FROM (VALUES {}) AS s
+           JOIN users u ON u.service_id = s.column1 AND u.user_id = s.column2
+           JOIN tokens t ON t.service_id = u.service_id AND t.user_id = u.user_id
+                        AND t.state = 'active' AND t.serial = s.column5
+           WHERE u.verify_failures = s.column3
+             AND u.verify_locked_at IS NOT DISTINCT FROM s.column4
+             AND t.last_step IS NOT DISTINCT FROM s.column6
+             AND t.drift_steps = s.column7 AND t.drift_lean = s.column8
+           ORDER BY u.service_id, u.user_id FOR UPDATE OF u, t),
+         same AS (SELECT count(*) = CAST(${} AS BIGINT) AS yes FROM taken),
+         accepted AS ({accept} RETURNING 1), counted AS ({users}), audited AS ({audit})
+         SELECT (SELECT yes FROM same) AS unchanged, (SELECT count(*) FROM accepted) AS accepted",
+        placeholders(backend, rows, &SEEN),
+        1 + rows * SEEN.len(),
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (sid, uid, t) in seen {
+        q = q
+            .bind(*sid)
+            .bind(*uid)
+            .bind(t.user.failures)
+            .bind(t.user.locked_at.map(to_db))
+            .bind(t.serial.as_str())
+            .bind(t.steps.last_step.map(to_db))
+            .bind(t.steps.drift_steps)
+            .bind(t.steps.drift_lean);
+    }
+    q = pad(q, rows.saturating_sub(seen.len()), &SEEN);
+    q = q.bind(i64::try_from(seen.len()).unwrap_or(i64::MAX));
+    let found = bind_writes(q, writes, rows).fetch_all(&db.pool()).await?;
+    let (unchanged, accepted): (bool, i64) = match found.as_slice() {
+        [r] => (r.try_get("unchanged")?, r.try_get("accepted")?),
+        _ => return Err(CenterError::Corrupt("a batch's write gave no count")),
+    };
+    let accepted = from_db(accepted);
+    if !unchanged {
+        return Ok(None);
+    }
+    if accepted != writes.accepts.len() as u64 {
+        // Cannot happen with the rows taken unchanged; committed all the
+        // same, so it is answered as an error.
+        tracing::error!("a verify batch wrote fewer steps than it accepted");
+        return Err(stepped_meanwhile());
+    }
+    Ok(Some(accepted))
 }
 
 /// A step the batch accepted was written by someone else meanwhile.

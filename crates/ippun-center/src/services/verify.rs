@@ -150,7 +150,7 @@ impl Center {
             Some(Subject { token: Some(t), .. }) if now >= t.expires_at => Some(Verdict::Expired),
             _ => None,
         };
-        let token = subject.and_then(|s| s.token);
+        let (token, seen) = subject.map_or((None, None), |s| (s.token, s.seen));
         let code = match (early, &token) {
             (Some(v), _) => Code::Settled(v),
             (None, None) => Code::Settled(Verdict::Unknown),
@@ -163,6 +163,7 @@ impl Center {
                 service_id: rp.service_id.clone(),
                 user_id: user_id.to_owned(),
                 serial: token.map(|t| t.serial),
+                seen,
                 code,
             })
             .await
