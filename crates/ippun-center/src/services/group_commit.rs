@@ -148,8 +148,8 @@ impl Writer {
 /// Batches in flight at once. SQLite lets one writer in at a time. On
 /// PostgreSQL a batch is one statement (see [`commit`]), and a second
 /// batch in flight only made both smaller: on loopback one gave 4 600
-/// verifies/s against 3 900–4 200 with two and 3 500–3 900 with four.
-/// Under a slower database the one batch grows instead.
+/// verifies/s against 3 900–4 200 with two and 3 500–3 900 with four (two
+/// runs each). Under a slower database the one batch grows instead.
 pub const WRITERS: usize = 1;
 
 /// Writes one batch and answers each of its requests.
