@@ -303,9 +303,7 @@ impl SubjectColumns {
             tx_enabled: self.tx_enabled.ok_or(BAD)? != 0,
         }))
     }
-}
 
-impl SubjectColumns {
     /// The verify API's state of the user and their active token, if
     /// they have one.
     fn seen(&self) -> Result<Option<Taken>, CenterError> {
