@@ -1400,19 +1400,20 @@ on_both!(
     exactly_once_under_64_parallel_attempts,
     a_right_code_racing_wrong_ones_is_never_reused,
     nonce_spam_does_not_stop_a_correction,
+    a_batch_read_before_another_write_writes_nothing,
 );
 
-/// PostgreSQL writes a batch in one statement when its users' rows are
+/// A batch is written in one call (PostgreSQL: one statement; a SQLite
+/// file: one call to its connection's thread) when its users' rows are
 /// still as the requests read them; a read that another write overtook
 /// writes nothing (the batch is then decided again on rows taken under
 /// lock), and the same write on a fresh read goes through.
-#[test]
-fn a_batch_read_before_another_write_writes_nothing() {
+fn a_batch_read_before_another_write_writes_nothing(backend: Backend) {
     use ippun_center::data::audit::{Action, AuditEntry, Outcome, Who};
     use ippun_center::data::tokens;
     use ippun_center::data::verify::{self, StepState, Writes};
 
-    let e = Env::new(Backend::Postgres);
+    let e = Env::new(backend);
     let totp = e.provision("alice");
     let (_, v) = e.verify("alice", &e.code(&totp, 0));
     assert_eq!(reason(&v), "ok");

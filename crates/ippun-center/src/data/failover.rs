@@ -27,28 +27,35 @@ pub const WATCH_EVERY: Duration = Duration::from_millis(500);
 /// How long one host may take to connect and answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The pool in use, swapped when the database fails over.
+/// The pool in use, swapped when the database fails over, and how many
+/// times it was swapped (its generation: a connection kept out of the pool
+/// is used only while the pool it came from is the one in use).
 #[derive(Debug)]
-pub struct PoolCell(RwLock<AnyPool>);
+pub struct PoolCell(RwLock<(AnyPool, u64)>);
 
 impl PoolCell {
     pub(super) fn new(pool: AnyPool) -> Arc<Self> {
-        Arc::new(Self(RwLock::new(pool)))
+        Arc::new(Self(RwLock::new((pool, 0))))
     }
 
     /// The pool in use now.
     pub fn get(&self) -> AnyPool {
+        self.current().0
+    }
+
+    /// The pool in use now and its generation.
+    pub(super) fn current(&self) -> (AnyPool, u64) {
         self.0
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
-    fn set(&self, pool: AnyPool) -> AnyPool {
-        std::mem::replace(
-            &mut *self.0.write().unwrap_or_else(PoisonError::into_inner),
-            pool,
-        )
+    /// Puts `pool` in use; the one it replaces.
+    pub(super) fn set(&self, pool: AnyPool) -> AnyPool {
+        let mut cell = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        let generation = cell.1.wrapping_add(1);
+        std::mem::replace(&mut *cell, (pool, generation)).0
     }
 }
 

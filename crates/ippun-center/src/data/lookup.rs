@@ -68,7 +68,7 @@ impl<F: Fetch> Lookup<F> {
     pub fn new(pool: Arc<PoolCell>, backend: Backend, keep: bool) -> Self {
         let held = Arc::new(Held::new(keep));
         let run: Runner<Job<F>> = Box::new(move |jobs| {
-            let (pool, held) = (pool.get(), held.clone());
+            let (pool, held) = (pool.clone(), held.clone());
             Box::pin(async move {
                 match held.get(&pool).await {
                     Ok(mut conn) => answer::<F>(&mut conn, backend, jobs).await,
@@ -102,10 +102,10 @@ async fn answer<F: Fetch>(conn: &mut Conn<'_>, backend: Backend, jobs: Vec<Job<F
         unavailable::<F>(waiting.into_values().flatten());
         return;
     };
-    let found = match F::fetch(c, backend, &keys).await {
+    let found = F::fetch(c, backend, &keys).await;
+    let found = match conn.done(found) {
         Ok(found) => found,
         Err(e) if e.is_unavailable() => {
-            conn.discard();
             tracing::warn!(error = %e, "shared read: database out of reach");
             unavailable::<F>(waiting.into_values().flatten());
             return;
@@ -114,7 +114,10 @@ async fn answer<F: Fetch>(conn: &mut Conn<'_>, backend: Backend, jobs: Vec<Job<F
             tracing::warn!(error = %e, keys = keys.len(), "shared read failed; reading each alone");
             for (key, replies) in waiting {
                 let one = match conn.conn() {
-                    Ok(c) => F::fetch(c, backend, std::slice::from_ref(&key)).await,
+                    Ok(c) => {
+                        let one = F::fetch(c, backend, std::slice::from_ref(&key)).await;
+                        conn.done(one)
+                    }
                     Err(e) => Err(e),
                 };
                 send::<F>(replies, one.map(|mut m| m.remove(&key)));

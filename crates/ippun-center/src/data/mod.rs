@@ -179,9 +179,13 @@ pub async fn open_pool(
                 })
                 .after_connect(move |conn, _meta| {
                     Box::pin(async move {
+                        // The verify writer's gate (see `verify::write_if_unchanged`):
+                        // a table of this connection's own, in memory.
                         let pragmas = format!(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms}; \
+                             PRAGMA temp_store = MEMORY; {}",
+                            verify::GATE_TABLE
                         );
                         sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
                             .execute(&mut *conn)
@@ -240,7 +244,7 @@ impl Db {
         if let Some((hosts, options)) = standby {
             failover::watch(&pool, hosts, options);
         }
-        let keep = backend == Backend::Sqlite && url != "sqlite::memory:";
+        let keep = url != "sqlite::memory:";
         Ok(Self {
             subjects: lookup::Lookup::new(pool.clone(), backend, keep),
             api_keys: lookup::Lookup::new(pool.clone(), backend, keep),
@@ -294,15 +298,19 @@ impl Db {
     }
 }
 
-/// A connection that one busy path of the verify API keeps for itself,
-/// on a SQLite file: the pool tests a connection each time it is given
-/// back, and on SQLite that test is one more hand-off to the
-/// connection's thread and back. Elsewhere (PostgreSQL, whose pool
-/// follows a failover; an in-memory SQLite database, which is its one
-/// connection) each use takes one from the pool.
+/// A connection that one busy path of the verify API (its writer, each of
+/// its shared reads) keeps for itself, out of the pool: the pool tests a
+/// connection each time it hands one out and again each time it is given
+/// back, and each test is one more round trip (PostgreSQL) or hand-off to
+/// the connection's thread (SQLite). An in-memory SQLite database, which
+/// is its one pooled connection, is used through the pool instead.
+///
+/// A kept connection is used only while the pool it came from is the one
+/// in use: after a failover (see [`failover`]) the next use closes it and
+/// takes one from the new primary's pool.
 #[derive(Debug)]
 pub(crate) struct Held {
-    slot: Option<tokio::sync::Mutex<Option<AnyConnection>>>,
+    slot: Option<tokio::sync::Mutex<Option<(u64, AnyConnection)>>>,
 }
 
 impl Held {
@@ -313,40 +321,77 @@ impl Held {
         }
     }
 
-    /// The connection to use now (taken from `pool` the first time, and
-    /// again after a [`Conn::discard`]).
-    pub(crate) async fn get(&self, pool: &AnyPool) -> Result<Conn<'_>, CenterError> {
+    /// Whether a connection is kept.
+    pub(crate) fn keeps(&self) -> bool {
+        self.slot.is_some()
+    }
+
+    /// The connection to use now: the kept one, or one taken from the pool
+    /// in use the first time, after a [`Conn::discard`] and after a
+    /// failover.
+    pub(crate) async fn get(&self, cell: &failover::PoolCell) -> Result<Conn<'_>, CenterError> {
         match &self.slot {
-            None => Ok(Conn::Pooled(Some(pool.acquire().await?))),
+            None => Ok(Conn::new(Kind::Pooled(Some(cell.get().acquire().await?)))),
             Some(slot) => {
                 let mut held = slot.lock().await;
+                let (pool, generation) = cell.current();
+                if held.as_ref().is_some_and(|(g, _)| *g != generation) {
+                    // From the pool before a failover: closed.
+                    *held = None;
+                }
                 if held.is_none() {
                     // Out of the pool for good: closing the pool does not
                     // wait for it, and it closes with the `Db`.
-                    *held = Some(pool.acquire().await?.detach());
+                    *held = Some((generation, pool.acquire().await?.detach()));
                 }
-                Ok(Conn::Held(held))
+                Ok(Conn::new(Kind::Held(held)))
             }
         }
     }
 }
 
 /// A connection in use: a [`Held`] one, or one from the pool.
-pub(crate) enum Conn<'a> {
-    Held(tokio::sync::MutexGuard<'a, Option<AnyConnection>>),
+///
+/// A use that is cut off half-way (its future dropped, for instance when
+/// the client went away) may leave a statement half-sent or its results
+/// unread. So from [`Conn::conn`] until [`Conn::done`] the connection counts
+/// as busy, and dropped busy it is closed, not used again.
+pub(crate) struct Conn<'a> {
+    kind: Kind<'a>,
+    busy: bool,
+}
+
+enum Kind<'a> {
+    Held(tokio::sync::MutexGuard<'a, Option<(u64, AnyConnection)>>),
     Pooled(Option<PoolConnection<sqlx::Any>>),
 }
 
 impl Conn<'_> {
-    /// The connection (an error once discarded).
+    fn new(kind: Kind<'_>) -> Conn<'_> {
+        Conn { kind, busy: false }
+    }
+
+    /// The connection, busy until [`Conn::done`] (an error once discarded).
     pub(crate) fn conn(&mut self) -> Result<&mut AnyConnection, CenterError> {
-        let conn = match self {
-            Self::Held(held) => held.as_mut(),
-            Self::Pooled(conn) => conn.as_deref_mut(),
+        let conn = match &mut self.kind {
+            Kind::Held(held) => held.as_mut().map(|(_, c)| c),
+            Kind::Pooled(conn) => conn.as_deref_mut(),
         };
+        self.busy = conn.is_some();
         conn.ok_or(CenterError::Corrupt(
             "a connection used after it was closed",
         ))
+    }
+
+    /// Ends a use of the connection with its outcome `r`: a connection that
+    /// found the database out of reach is closed ([`Conn::discard`]), any
+    /// other may be used again.
+    pub(crate) fn done<T>(&mut self, r: Result<T, CenterError>) -> Result<T, CenterError> {
+        self.busy = false;
+        if r.as_ref().is_err_and(CenterError::is_unavailable) {
+            self.discard();
+        }
+        r
     }
 
     /// Closes a [`Held`] connection instead of using it again (it failed,
@@ -354,9 +399,18 @@ impl Conn<'_> {
     /// rolls back, and the next use takes a fresh one. One from the pool
     /// goes back to it, which tests it.
     pub(crate) fn discard(&mut self) {
-        match self {
-            Self::Held(held) => drop(held.take()),
-            Self::Pooled(conn) => drop(conn.take()),
+        self.busy = false;
+        match &mut self.kind {
+            Kind::Held(held) => drop(held.take()),
+            Kind::Pooled(conn) => drop(conn.take()),
+        }
+    }
+}
+
+impl Drop for Conn<'_> {
+    fn drop(&mut self) {
+        if self.busy {
+            self.discard();
         }
     }
 }
@@ -367,12 +421,12 @@ pub(crate) type Turn<'a> = Option<tokio::sync::MutexGuard<'a, ()>>;
 impl Db {
     /// Whether the verify writer keeps a connection of its own.
     pub(crate) fn keeps_verify_conn(&self) -> bool {
-        self.verify_conn.slot.is_some()
+        self.verify_conn.keeps()
     }
 
     /// The verify writer's connection.
     pub(crate) async fn verify_conn(&self) -> Result<Conn<'_>, CenterError> {
-        self.verify_conn.get(&self.pool.get()).await
+        self.verify_conn.get(&self.pool).await
     }
 
     /// Waits for this process's write turn (see [`Db::write`]).
@@ -637,6 +691,48 @@ mod tests {
         assert_eq!(joined, items);
         assert_eq!(sets::<usize>(&[]).count(), 0);
         assert_eq!(sets(&[1]).map(|s| s.padding()).collect::<Vec<_>>(), [0]);
+    }
+
+    /// The generation of the verify writer's kept connection, if it has one.
+    async fn kept(db: &Db) -> Option<u64> {
+        let slot = db.verify_conn.slot.as_ref().expect("a file keeps one");
+        slot.lock()
+            .await
+            .as_ref()
+            .map(|(generation, _)| *generation)
+    }
+
+    /// One use of `c` to its end.
+    async fn select(c: &mut Conn<'_>) {
+        let r = sqlx::query("SELECT 1").fetch_all(c.conn().unwrap()).await;
+        c.done(r.map_err(CenterError::from)).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_kept_connection_is_closed_when_cut_off_or_the_pool_moves() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("kept.db").display());
+        let db = Db::open(&url, Duration::from_secs(5)).await.unwrap();
+        {
+            select(&mut db.verify_conn().await.unwrap()).await;
+        }
+        assert_eq!(kept(&db).await, Some(0), "a use that ended keeps it");
+        {
+            let mut c = db.verify_conn().await.unwrap();
+            // Taken for a use that never ends (its future dropped).
+            c.conn().unwrap();
+        }
+        assert_eq!(kept(&db).await, None, "cut off: closed");
+        drop(db.verify_conn().await.unwrap());
+        assert_eq!(kept(&db).await, Some(0), "the next use opens one");
+        let (moved, _, _) = open_pool(&url, Duration::from_secs(5)).await.unwrap();
+        db.pool.set(moved).close().await;
+        select(&mut db.verify_conn().await.unwrap()).await;
+        assert_eq!(
+            kept(&db).await,
+            Some(1),
+            "after a failover: one from the new pool"
+        );
     }
 
     #[test]

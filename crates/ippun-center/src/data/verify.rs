@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, Row};
 
 use super::{
-    AuditEntry, Backend, Conn, Db, Turn, Write, audit, fetch_json, from_db, json_rows, pad,
+    AuditEntry, Backend, Conn, Db, Turn, Write, audit, fetch_json, flag, from_db, json_rows, pad,
     placeholders, placeholders_from, to_db,
 };
 use crate::CenterError;
@@ -237,7 +237,13 @@ impl Batch<'_> {
         let q = bind_writes(sqlx::query(sqlx::AssertSqlSafe(sql)), writes, self.rows);
         // All rows, not the first: on SQLite a query stopped at its first row
         // would leave the statements after it unrun.
-        let found = q.fetch_all(self.conn()?).await?;
+        let found = q.fetch_all(self.conn()?).await.map_err(CenterError::from);
+        let found = match &mut self.inner {
+            // Ended: dropped now, it need not be closed (an error still
+            // closes it, through the drop of the batch).
+            Inner::Sqlite { conn, .. } => conn.done(found),
+            Inner::Tx(_) | Inner::Done => found,
+        }?;
         let accepted = match found.as_slice() {
             [r] => from_db(r.try_get("accepted")?),
             _ => return Err(CenterError::Corrupt("a batch's write gave no count")),
@@ -316,13 +322,20 @@ fn bind_writes<'q>(
     audit::bind_rows(q, writes.audit, rows)
 }
 
-/// PostgreSQL: writes a batch decided on the state its requests read
-/// (`seen`: service ID, user ID and their state, sorted by user, no
-/// repeats, at most `rows`), in one statement and its own transaction,
-/// if and only if every one of those users and their active token are
-/// still as read. The statement first takes those rows (`FOR UPDATE`, in
-/// key order, as [`Batch::take`] does) where they are unchanged; when it
-/// took them all it writes, else it writes nothing.
+/// Writes a batch decided on the state its requests read (`seen`:
+/// service ID, user ID and their state, sorted by user, no repeats, at
+/// most `rows`) in one call and one transaction, if and only if every one
+/// of those users and their active token are still as read; else writes
+/// nothing.
+///
+/// - PostgreSQL: one statement. It first takes those rows (`FOR UPDATE`,
+///   in key order, as [`Batch::take`] does) where they are unchanged, and
+///   writes only if it took them all.
+/// - A SQLite file: `BEGIN IMMEDIATE` (the write lock, as in
+///   [`Batch::take`]), the check of the rows kept in this connection's
+///   gate table, the writes, each only if the gate says yes, and
+///   `COMMIT`, all in one call to the connection's thread. An in-memory
+///   database answers `None` at once.
 ///
 /// `Some(steps written)`, or `None` when something changed since the read
 /// (nothing is written; the batch must be decided again on rows taken
@@ -334,29 +347,56 @@ pub async fn write_if_unchanged(
     writes: &Writes<'_>,
     rows: usize,
 ) -> Result<Option<u64>, CenterError> {
-    const SEEN: [&str; 8] = [
-        "TEXT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "BIGINT",
-    ];
-    let backend = Backend::Postgres;
+    let backend = db.backend();
     let first = 2 + rows * SEEN.len();
-    let [accept, users, audit] = write_sql(backend, first, rows, " AND (SELECT yes FROM same)");
-    let sql = format!(
-        "WITH taken AS (
-           SELECT 1 FROM (VALUES {}) AS s
-           JOIN users u ON u.service_id = s.column1 AND u.user_id = s.column2
-           JOIN tokens t ON t.service_id = u.service_id AND t.user_id = u.user_id
-                        AND t.state = 'active' AND t.serial = s.column5
-           WHERE u.verify_failures = s.column3
-             AND u.verify_locked_at IS NOT DISTINCT FROM s.column4
-             AND t.last_step IS NOT DISTINCT FROM s.column6
-             AND t.drift_steps = s.column7 AND t.drift_lean = s.column8
-           ORDER BY u.service_id, u.user_id FOR UPDATE OF u, t),
-         same AS (SELECT count(*) = CAST(${} AS BIGINT) AS yes FROM taken),
-         accepted AS ({accept} RETURNING 1), counted AS ({users}), audited AS ({audit})
-         SELECT (SELECT yes FROM same) AS unchanged, (SELECT count(*) FROM accepted) AS accepted",
+    let same = format!(
+        "FROM (VALUES {}) AS s
+         JOIN users u ON u.service_id = s.column1 AND u.user_id = s.column2
+         JOIN tokens t ON t.service_id = u.service_id AND t.user_id = u.user_id
+                      AND t.state = 'active' AND t.serial = s.column5
+         WHERE u.verify_failures = s.column3
+           AND u.verify_locked_at IS NOT DISTINCT FROM s.column4
+           AND t.last_step IS NOT DISTINCT FROM s.column6
+           AND t.drift_steps = s.column7 AND t.drift_lean = s.column8",
         placeholders(backend, rows, &SEEN),
-        1 + rows * SEEN.len(),
     );
+    let sql = match backend {
+        Backend::Postgres => {
+            let [accept, users, audit] =
+                write_sql(backend, first, rows, " AND (SELECT yes FROM same)");
+            format!(
+                "WITH taken AS (
+                   SELECT 1 {same}
+                   ORDER BY u.service_id, u.user_id FOR UPDATE OF u, t),
+                 same AS (SELECT count(*) = CAST(${} AS BIGINT) AS yes FROM taken),
+                 accepted AS ({accept} RETURNING 1), counted AS ({users}), audited AS ({audit})
+                 SELECT CAST(CASE WHEN (SELECT yes FROM same) THEN 1 ELSE 0 END AS BIGINT)
+                          AS unchanged,
+                        (SELECT count(*) FROM accepted) AS accepted",
+                first - 1,
+            )
+        }
+        Backend::Sqlite if !db.keeps_verify_conn() => return Ok(None),
+        Backend::Sqlite => {
+            let [accept, users, audit] = write_sql(
+                backend,
+                first,
+                rows,
+                " AND (SELECT yes FROM temp.verify_gate)",
+            );
+            format!(
+                "BEGIN IMMEDIATE;
+                 DELETE FROM temp.verify_gate;
+                 INSERT INTO temp.verify_gate (yes)
+                   SELECT (SELECT count(*) {same}) = CAST(? AS BIGINT);
+                 {accept};
+                 SELECT (SELECT yes FROM temp.verify_gate) AS unchanged, changes() AS accepted;
+                 {users};
+                 {audit};
+                 COMMIT"
+            )
+        }
+    };
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (sid, uid, t) in seen {
         q = q
@@ -371,9 +411,24 @@ pub async fn write_if_unchanged(
     }
     q = pad(q, rows.saturating_sub(seen.len()), &SEEN);
     q = q.bind(i64::try_from(seen.len()).unwrap_or(i64::MAX));
-    let found = bind_writes(q, writes, rows).fetch_all(&db.pool()).await?;
+    let q = bind_writes(q, writes, rows);
+    // SQLite: one writer at a time in this process (the same turn as
+    // every other write), on the writer's kept connection.
+    let _turn = db.turn().await?;
+    let mut conn = db.verify_conn().await?;
+    let found = q.fetch_all(conn.conn()?).await.map_err(CenterError::from);
+    let found = match found {
+        Ok(found) => conn.done(Ok(found))?,
+        Err(e) => {
+            // A SQLite call that failed half-way may have left its
+            // transaction open: the connection is closed, which rolls it
+            // back.
+            conn.discard();
+            return Err(e);
+        }
+    };
     let (unchanged, accepted): (bool, i64) = match found.as_slice() {
-        [r] => (r.try_get("unchanged")?, r.try_get("accepted")?),
+        [r] => (flag(r, "unchanged")?, r.try_get("accepted")?),
         _ => return Err(CenterError::Corrupt("a batch's write gave no count")),
     };
     let accepted = from_db(accepted);
@@ -388,6 +443,18 @@ pub async fn write_if_unchanged(
     }
     Ok(Some(accepted))
 }
+
+/// Column types of the state a batch was decided on (see
+/// [`write_if_unchanged`]).
+const SEEN: [&str; 8] = [
+    "TEXT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT", "BIGINT", "BIGINT",
+];
+
+/// The SQLite verify writer's gate: one row saying whether the batch's
+/// rows were found as read, for the statements after the check in the
+/// same call. Created on each SQLite connection (a temporary table is the
+/// connection's own).
+pub(crate) const GATE_TABLE: &str = "CREATE TEMP TABLE IF NOT EXISTS verify_gate (yes INTEGER)";
 
 /// A step the batch accepted was written by someone else meanwhile.
 fn stepped_meanwhile() -> CenterError {
