@@ -9,7 +9,10 @@
 //! hands it to a new task that runs batches until nothing is left (so the
 //! request that ran a batch answers its own client without delay). If the
 //! request running a batch is dropped half-way (its client went away),
-//! the jobs waiting are handed on all the same.
+//! the batch is finished in a task of its own, so the other requests in
+//! it get their answers (a verify batch's commit is not cut off between
+//! the database and the replies), and the jobs waiting are handed on all
+//! the same.
 //!
 //! The group commit of the verify API
 //! ([`group_commit`](crate::services::group_commit)) and the reads its
@@ -81,8 +84,11 @@ impl<J: Send + 'static> Combiner<J> {
             }
         };
         let jobs = self.take();
-        (self.run)(jobs).await;
-        drop(lead);
+        Running {
+            batch: Some((self.run)(jobs)),
+            lead: Some(lead),
+        }
+        .await;
         Ok(())
     }
 
@@ -140,6 +146,45 @@ impl<I: Send + 'static, T: Send + 'static> Combiner<(I, oneshot::Sender<Result<T
             .await
             .map_err(|Full| CenterError::Busy)?;
         answer.await.map_err(|_| CenterError::Unavailable)?
+    }
+}
+
+/// A batch run by the request that leads it, with the lead's slot (given
+/// back once the batch is done). Dropped before then (the request is
+/// dropped), it finishes the batch in a task of its own.
+struct Running<J: Send + 'static> {
+    batch: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    lead: Option<Lead<J>>,
+}
+
+impl<J: Send + 'static> Future for Running<J> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if let Some(batch) = self.batch.as_mut() {
+            if batch.as_mut().poll(cx).is_pending() {
+                return std::task::Poll::Pending;
+            }
+            self.batch = None;
+        }
+        self.lead = None;
+        std::task::Poll::Ready(())
+    }
+}
+
+impl<J: Send + 'static> Drop for Running<J> {
+    fn drop(&mut self) {
+        let (Some(batch), lead) = (self.batch.take(), self.lead.take()) else {
+            return;
+        };
+        // No runtime (it is shutting down): the batch goes with it, and
+        // its requests learn it from their dropped replies.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                batch.await;
+                drop(lead);
+            });
+        }
     }
 }
 
@@ -234,7 +279,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn jobs_left_by_a_dropped_runner_are_run_all_the_same() {
+    async fn a_batch_whose_runner_is_dropped_is_finished_and_the_rest_run() {
         let batches = Arc::new(Mutex::new(Vec::new()));
         let c = doubling(batches.clone(), true);
         let (tx, first) = oneshot::channel();
@@ -247,7 +292,13 @@ mod tests {
         let (tx, second) = oneshot::channel();
         c.submit((2, tx)).await.unwrap();
         lead.abort();
-        assert!(first.await.is_err(), "the dropped batch's job went with it");
+        assert!(lead.await.is_err_and(|e| e.is_cancelled()));
+        assert_eq!(
+            first.await.unwrap(),
+            2,
+            "the dropped runner's batch was finished"
+        );
         assert_eq!(second.await.unwrap(), 4, "the waiting job still ran");
+        assert_eq!(*batches.lock().unwrap(), [1, 1], "one batch at a time");
     }
 }

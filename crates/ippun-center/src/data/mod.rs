@@ -37,7 +37,7 @@ pub mod verify;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
@@ -307,10 +307,40 @@ impl Db {
 ///
 /// A kept connection is used only while the pool it came from is the one
 /// in use: after a failover (see [`failover`]) the next use closes it and
-/// takes one from the new primary's pool.
+/// takes one from the new primary's pool. It is also replaced when it was
+/// not used for [`KEPT_IDLE`] (a connection quiet that long may have been
+/// dropped on the way, by a firewall or the server; a fresh one from the
+/// pool is tested within the connection wait) or is older than
+/// [`KEPT_LIFETIME`], as the pool does with its own.
 #[derive(Debug)]
 pub(crate) struct Held {
-    slot: Option<tokio::sync::Mutex<Option<(u64, AnyConnection)>>>,
+    slot: Option<tokio::sync::Mutex<Option<Kept>>>,
+}
+
+/// A kept connection has not been used for this long: replaced.
+pub(crate) const KEPT_IDLE: Duration = Duration::from_secs(30);
+
+/// A kept connection is this old: replaced.
+pub(crate) const KEPT_LIFETIME: Duration = Duration::from_secs(1800);
+
+/// A kept connection, the generation of the pool it came from, and when it
+/// was opened and last used.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    conn: AnyConnection,
+    generation: u64,
+    opened: Instant,
+    used: Instant,
+}
+
+impl Kept {
+    /// Whether, at `now` with the pool of `generation` in use, it is to be
+    /// replaced.
+    fn stale(&self, generation: u64, now: Instant) -> bool {
+        self.generation != generation
+            || now.saturating_duration_since(self.used) > KEPT_IDLE
+            || now.saturating_duration_since(self.opened) > KEPT_LIFETIME
+    }
 }
 
 impl Held {
@@ -327,22 +357,30 @@ impl Held {
     }
 
     /// The connection to use now: the kept one, or one taken from the pool
-    /// in use the first time, after a [`Conn::discard`] and after a
-    /// failover.
+    /// in use the first time, after a [`Conn::discard`], after a failover
+    /// and when the kept one is stale.
     pub(crate) async fn get(&self, cell: &failover::PoolCell) -> Result<Conn<'_>, CenterError> {
         match &self.slot {
             None => Ok(Conn::new(Kind::Pooled(Some(cell.get().acquire().await?)))),
             Some(slot) => {
                 let mut held = slot.lock().await;
                 let (pool, generation) = cell.current();
-                if held.as_ref().is_some_and(|(g, _)| *g != generation) {
-                    // From the pool before a failover: closed.
+                let now = Instant::now();
+                if held.as_ref().is_some_and(|k| k.stale(generation, now)) {
                     *held = None;
                 }
-                if held.is_none() {
-                    // Out of the pool for good: closing the pool does not
-                    // wait for it, and it closes with the `Db`.
-                    *held = Some((generation, pool.acquire().await?.detach()));
+                match held.as_mut() {
+                    Some(kept) => kept.used = now,
+                    None => {
+                        // Out of the pool for good: closing the pool does
+                        // not wait for it, and it closes with the `Db`.
+                        *held = Some(Kept {
+                            conn: pool.acquire().await?.detach(),
+                            generation,
+                            opened: now,
+                            used: now,
+                        });
+                    }
                 }
                 Ok(Conn::new(Kind::Held(held)))
             }
@@ -352,9 +390,8 @@ impl Held {
 
 /// A connection in use: a [`Held`] one, or one from the pool.
 ///
-/// A use that is cut off half-way (its future dropped, for instance when
-/// the client went away) may leave a statement half-sent or its results
-/// unread. So from [`Conn::conn`] until [`Conn::done`] the connection counts
+/// A use that is cut off half-way (its future dropped) may leave a
+/// statement half-sent or its results unread. So from [`Conn::conn`] until [`Conn::done`] the connection counts
 /// as busy, and dropped busy it is closed, not used again.
 pub(crate) struct Conn<'a> {
     kind: Kind<'a>,
@@ -362,7 +399,7 @@ pub(crate) struct Conn<'a> {
 }
 
 enum Kind<'a> {
-    Held(tokio::sync::MutexGuard<'a, Option<(u64, AnyConnection)>>),
+    Held(tokio::sync::MutexGuard<'a, Option<Kept>>),
     Pooled(Option<PoolConnection<sqlx::Any>>),
 }
 
@@ -374,7 +411,7 @@ impl Conn<'_> {
     /// The connection, busy until [`Conn::done`] (an error once discarded).
     pub(crate) fn conn(&mut self) -> Result<&mut AnyConnection, CenterError> {
         let conn = match &mut self.kind {
-            Kind::Held(held) => held.as_mut().map(|(_, c)| c),
+            Kind::Held(held) => held.as_mut().map(|k| &mut k.conn),
             Kind::Pooled(conn) => conn.as_deref_mut(),
         };
         self.busy = conn.is_some();
@@ -696,10 +733,7 @@ mod tests {
     /// The generation of the verify writer's kept connection, if it has one.
     async fn kept(db: &Db) -> Option<u64> {
         let slot = db.verify_conn.slot.as_ref().expect("a file keeps one");
-        slot.lock()
-            .await
-            .as_ref()
-            .map(|(generation, _)| *generation)
+        slot.lock().await.as_ref().map(|k| k.generation)
     }
 
     /// One use of `c` to its end.
@@ -732,6 +766,33 @@ mod tests {
             kept(&db).await,
             Some(1),
             "after a failover: one from the new pool"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_kept_connection_is_replaced_when_idle_or_old() {
+        let db = Db::open("sqlite::memory:", Duration::from_secs(5))
+            .await
+            .unwrap();
+        let t = Instant::now();
+        let kept = Kept {
+            conn: db.pool().acquire().await.unwrap().detach(),
+            generation: 3,
+            opened: t,
+            used: t + KEPT_LIFETIME.saturating_sub(KEPT_IDLE),
+        };
+        let busy = t + KEPT_LIFETIME.saturating_sub(KEPT_IDLE / 2);
+        assert!(!kept.stale(3, busy), "in use");
+        assert!(kept.stale(4, t), "the pool moved");
+        assert!(
+            kept.stale(3, t + KEPT_LIFETIME + Duration::from_secs(1)),
+            "too old"
+        );
+        let idle = Kept { used: t, ..kept };
+        assert!(!idle.stale(3, t + KEPT_IDLE), "quiet, not yet idle");
+        assert!(
+            idle.stale(3, t + KEPT_IDLE + Duration::from_secs(1)),
+            "idle"
         );
     }
 
