@@ -391,8 +391,9 @@ impl Held {
 /// A connection in use: a [`Held`] one, or one from the pool.
 ///
 /// A use that is cut off half-way (its future dropped) may leave a
-/// statement half-sent or its results unread. So from [`Conn::conn`] until [`Conn::done`] the connection counts
-/// as busy, and dropped busy it is closed, not used again.
+/// statement half-sent or its results unread. So from [`Conn::conn`]
+/// until [`Conn::done`] the connection counts as busy, and dropped busy it
+/// is closed, not used again.
 pub(crate) struct Conn<'a> {
     kind: Kind<'a>,
     busy: bool,
